@@ -1,0 +1,133 @@
+"""`transparency`: run the same Dagster graph in-process for one-off use.
+
+Results go to stdout, problems to stderr with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import dagster as dg
+import typer
+
+from pipelines import contract_doc
+from pipelines.defs.resources import default_path, default_profile_path, make_resources
+from pipelines.periods import last_complete_month, months_ending, parse_month
+from pipelines.profile import ProfileError, load_profile
+from pipelines.staging import validate_landing
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Transparency reports on incidents, compensation and insurance funds.",
+)
+
+
+@dataclass
+class Settings:
+    landing: Path
+    warehouse: Path
+    reports: Path
+    profile: str  # "" = the demo profile shipped with the package
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    landing: Annotated[Path, typer.Option(envvar="TRANSPARENCY_LANDING", help="Landing directory.")] = Path(
+        "data/landing"
+    ),
+    warehouse: Annotated[
+        Path, typer.Option(envvar="TRANSPARENCY_WAREHOUSE", help="Working DuckDB file (written by the pipeline only).")
+    ] = Path("data/warehouse.duckdb"),
+    reports: Annotated[Path, typer.Option(envvar="TRANSPARENCY_REPORTS", help="Output directory.")] = Path("reports"),
+    profile: Annotated[
+        str | None, typer.Option(help="Entity profile TOML (default ./profile.toml, else the demo profile).")
+    ] = None,
+) -> None:
+    ctx.obj = Settings(landing, warehouse, reports, profile if profile is not None else default_profile_path())
+
+
+def _profile(settings: Settings):
+    try:
+        return load_profile(Path(settings.profile) if settings.profile else None)
+    except ProfileError as exc:
+        _fail(str(exc))
+
+
+def _materialize(settings: Settings, selection: str, partition: str | None = None) -> None:
+    """Run the definitions' assets matching `selection` in-process; exit non-zero with the failure if any."""
+    from pipelines.definitions import defs
+
+    resources = make_resources(str(settings.landing), str(settings.warehouse), settings.profile)
+    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
+    instance = dg.DagsterInstance.get() if default_path("DAGSTER_HOME", "") else dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
+        assets, resources=resources, selection=selection, partition_key=partition, instance=instance,
+        raise_on_error=False, tags={"launched_by": "transparency-cli"},
+    )
+    if not result.success:
+        failures = [e for e in result.all_events if e.is_step_failure]
+        for event in failures:
+            error = event.step_failure_data.user_failure_data
+            detail = error.description if error else event.step_failure_data.error.message
+            typer.echo(f"{event.step_key} failed: {detail}", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    landing_dir: Annotated[Path | None, typer.Argument(help="Landing directory (default: --landing).")] = None,
+) -> None:
+    """Check landing files against the data contract and list every error."""
+    settings: Settings = ctx.obj
+    directory = landing_dir or settings.landing
+    if not directory.is_dir():
+        _fail(f"{directory}: no such landing directory")
+    result = validate_landing(directory, _profile(settings))
+    if result.ok:
+        typer.echo(result.summary())
+        typer.echo(f"{directory}: every record meets the contract.")
+        return
+    typer.echo(result.summary(), err=True)
+    _fail(f"{directory}: {len(result.errors)} contract violations.")
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    months: Annotated[int, typer.Option(min=1, help="Number of complete months to generate.")] = 6,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 7,
+    end_month: Annotated[
+        str | None, typer.Option(help="Last month generated, YYYY-MM (default: the last complete month).")
+    ] = None,
+) -> None:
+    """Generate demo data into the landing directory, then ingest it."""
+    from pipelines.demo_data import generate_demo
+
+    settings: Settings = ctx.obj
+    last = parse_month(end_month) if end_month else last_complete_month(datetime.now(UTC).date())
+    periods = months_ending(last, months)
+    typer.echo(f"Generating {months} months of demo data ({periods[0]} to {periods[-1]}) into {settings.landing}")
+    counts = generate_demo(settings.landing, periods[0], months, seed, _profile(settings))
+    for table, rows in counts.items():
+        typer.echo(f"  {table}: {rows} rows")
+    typer.echo("Validating and staging the landing files")
+    _materialize(settings, "key:staging/*")
+    typer.echo(f"Staged into {settings.warehouse}")
+
+
+@app.command()
+def contract() -> None:
+    """Print the data contract (tables, columns, types, rules) as Markdown."""
+    typer.echo(contract_doc.render(), nl=False)
+

@@ -1,0 +1,320 @@
+"""The data contract (DESIGN.md §3), declared once.
+
+Validation, the DuckDB staging DDL and the documentation (`transparency contract`) are all derived from the
+`TABLES` declared here. A column's *kind* fixes how its text is checked and which DuckDB type it is stored as.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Kind(Enum):
+    """How a value is written in the landing files, and what it is stored as."""
+
+    ID = "id"  # non-empty text without surrounding whitespace
+    TEXT = "text"  # free text
+    CODE = "code"  # an asset / currency code: BTC, USDT, EUR
+    ENUM = "enum"  # one of the column's allowed values
+    TIMESTAMP = "timestamp"  # ISO 8601 with an explicit UTC offset (Z or ±HH:MM)
+    DATE = "date"  # YYYY-MM-DD
+    DECIMAL = "decimal"  # plain decimal digits, never a float or exponent notation
+    INTEGER = "integer"
+    BOOLEAN = "boolean"  # true | false
+    COUNTRY_LIST = "country_list"  # ISO 3166-1 alpha-2 codes; CSV: separated by ';', JSON/Parquet: a list
+
+
+# DuckDB storage type of each kind. Amounts keep 18 fractional digits (enough for wei-denominated assets).
+DUCKDB_TYPE = {
+    Kind.ID: "VARCHAR",
+    Kind.TEXT: "VARCHAR",
+    Kind.CODE: "VARCHAR",
+    Kind.ENUM: "VARCHAR",
+    Kind.TIMESTAMP: "TIMESTAMPTZ",
+    Kind.DATE: "DATE",
+    Kind.DECIMAL: "DECIMAL(38, 18)",
+    Kind.INTEGER: "BIGINT",
+    Kind.BOOLEAN: "BOOLEAN",
+    Kind.COUNTRY_LIST: "VARCHAR[]",
+}
+DECIMAL_MAX_INTEGER_DIGITS = 20
+DECIMAL_MAX_FRACTION_DIGITS = 18
+
+# How each kind is described to a person reading an error message.
+EXPECTED = {
+    Kind.ID: "a non-empty identifier without leading or trailing spaces",
+    Kind.TEXT: "text",
+    Kind.CODE: "an asset or currency code of 2-10 upper-case letters or digits (e.g. BTC, USDT, EUR)",
+    Kind.ENUM: "one of: {values}",
+    Kind.TIMESTAMP: "an ISO 8601 timestamp with an explicit UTC offset, e.g. 2026-05-01T12:00:00Z",
+    Kind.DATE: "a date written YYYY-MM-DD",
+    Kind.DECIMAL: (
+        f"a decimal number written in plain digits (at most {DECIMAL_MAX_INTEGER_DIGITS} before and "
+        f"{DECIMAL_MAX_FRACTION_DIGITS} after the point), e.g. 1234.56"
+    ),
+    Kind.INTEGER: "a whole number",
+    Kind.BOOLEAN: "true or false",
+    Kind.COUNTRY_LIST: "ISO 3166-1 alpha-2 country codes (CSV: separated by ';', e.g. DE;FR)",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    description: str
+    nullable: bool = False
+    values: tuple[str, ...] = ()  # allowed values of an ENUM
+    non_negative: bool = False
+    confidential: bool = False  # never in a public file
+
+    @property
+    def expected(self) -> str:
+        return EXPECTED[self.kind].format(values=", ".join(self.values))
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPE[self.kind]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """`column` must name a row of `table` (where it is not null)."""
+
+    column: str
+    table: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # columns that identify a row
+    # (earlier, later): where both are set, `later` must not precede `earlier`.
+    order: tuple[tuple[str, str], ...] = ()
+    references: tuple[Reference, ...] = ()
+    # Rules that need more than one column or table: files in sql/validation/, named here.
+    rules: tuple[str, ...] = ()
+    # Columns whose values must be codes declared in the entity profile: column -> profile list.
+    profile_codes: dict[str, str] = field(default_factory=dict)
+    # (asset column, time column): the asset must have a close in `prices` on the UTC day of that time.
+    priced: tuple[str, str] | None = None
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+CATEGORIES = (
+    "outage",
+    "degradation",
+    "trading_halt",
+    "erroneous_liquidation",
+    "withdrawal_delay",
+    "deposit_delay",
+    "security",
+    "data_error",
+    "other",
+)
+SEVERITIES = ("critical", "major", "minor")
+INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved", "postmortem")
+ROOT_CAUSES = (
+    "software_defect",
+    "infrastructure_failure",
+    "third_party_failure",
+    "configuration_change",
+    "capacity",
+    "human_error",
+    "cyber_attack",
+    "under_investigation",
+)
+IMPACTS = ("major_outage", "partial_outage", "degraded_performance")
+CHANNELS = ("user_claim", "automatic")
+DECISIONS = ("pending", "approved", "partially_approved", "rejected", "withdrawn")
+REJECTION_REASONS = (
+    "unrealized_profit",
+    "not_affected",
+    "duplicate",
+    "outside_window",
+    "insufficient_evidence",
+    "other",
+)
+PAYOUT_METHODS = ("account_credit", "fee_rebate", "voucher", "on_chain")
+FUNDING_SOURCES = ("company", "insurance_fund")
+MOVEMENT_KINDS = (
+    "liquidation_surplus",
+    "bankruptcy_cover",
+    "platform_contribution",
+    "compensation",
+    "adl",
+    "transfer",
+)
+
+
+def _ts(name: str, description: str, nullable: bool = False) -> Column:
+    return Column(name, Kind.TIMESTAMP, description, nullable=nullable)
+
+
+def _amount(name: str, description: str, nullable: bool = False) -> Column:
+    return Column(name, Kind.DECIMAL, description, nullable=nullable, non_negative=True)
+
+
+INCIDENTS = Table(
+    name="incidents",
+    description="One row per incident: what failed, when, how badly, and when it was notified.",
+    key=("incident_id",),
+    columns=(
+        Column("incident_id", Kind.ID, "Unique incident identifier."),
+        Column("title", Kind.TEXT, "Short public title."),
+        Column("public_summary", Kind.TEXT, "Public description of what happened."),
+        Column("category", Kind.ENUM, "Kind of failure.", values=CATEGORIES),
+        Column("severity", Kind.ENUM, "Operational severity.", values=SEVERITIES),
+        Column("status", Kind.ENUM, "Lifecycle status.", values=INCIDENT_STATUSES),
+        _ts("started_at", "When the failure began (UTC)."),
+        _ts("detected_at", "When the platform detected it (UTC)."),
+        _ts("classified_at", "When it was classified under the regulatory scheme (UTC)."),
+        _ts("resolved_at", "When service was restored (UTC); empty while the incident is open.", nullable=True),
+        Column("clients_affected", Kind.INTEGER, "Number of clients affected.", non_negative=True),
+        Column("transactions_affected", Kind.INTEGER, "Number of transactions affected.", non_negative=True),
+        _amount("value_affected", "Value of the transactions affected."),
+        Column("value_affected_currency", Kind.CODE, "Currency of value_affected."),
+        Column("member_states", Kind.COUNTRY_LIST, "EU member states where clients were affected.", nullable=True),
+        Column("data_loss", Kind.BOOLEAN, "Whether data were lost or corrupted."),
+        Column("malicious_access", Kind.BOOLEAN, "Whether there was malicious unauthorised access."),
+        Column("reputational_impact", Kind.BOOLEAN, "Whether the incident had reputational impact."),
+        Column("economic_cost", Kind.DECIMAL, "Direct and indirect economic cost.", non_negative=True,
+               confidential=True),
+        Column("economic_cost_currency", Kind.CODE, "Currency of economic_cost."),
+        Column("root_cause_category", Kind.ENUM, "Root-cause category.", values=ROOT_CAUSES),
+        Column("root_cause_detail", Kind.TEXT, "Internal root-cause analysis.", nullable=True, confidential=True),
+        Column("internal_notes", Kind.TEXT, "Internal notes.", nullable=True, confidential=True),
+        _ts("initial_notified_at", "Initial notification to the regulator (UTC).", nullable=True),
+        _ts("intermediate_reported_at", "Intermediate report to the regulator (UTC).", nullable=True),
+        _ts("final_reported_at", "Final report to the regulator (UTC).", nullable=True),
+    ),
+    order=(
+        ("started_at", "detected_at"),
+        ("detected_at", "classified_at"),
+        ("started_at", "resolved_at"),
+        ("initial_notified_at", "intermediate_reported_at"),
+        ("intermediate_reported_at", "final_reported_at"),
+    ),
+    rules=("incidents_open_status",),
+)
+
+INCIDENT_IMPACTS = Table(
+    name="incident_impacts",
+    description="Which service an incident hit, how, and when (a status page's component transitions).",
+    key=("incident_id", "service", "impact", "started_at"),
+    columns=(
+        Column("incident_id", Kind.ID, "The incident."),
+        Column("service", Kind.ID, "Service code from the entity profile."),
+        Column("impact", Kind.ENUM, "How the service was affected.", values=IMPACTS),
+        _ts("started_at", "Start of the impact (UTC)."),
+        _ts("ended_at", "End of the impact (UTC); empty = until the incident is resolved.", nullable=True),
+    ),
+    order=(("started_at", "ended_at"),),
+    references=(Reference("incident_id", "incidents", "incident_id"),),
+    rules=("incident_impacts_within_incident",),
+    profile_codes={"service": "services"},
+)
+
+COMPENSATION_CLAIMS = Table(
+    name="compensation_claims",
+    description="Compensation claims, raised by users or automatically, and their decisions.",
+    key=("claim_id",),
+    columns=(
+        Column("claim_id", Kind.ID, "Unique claim identifier."),
+        Column("incident_id", Kind.ID, "The incident the claim is about, if any.", nullable=True),
+        Column("account_ref", Kind.ID, "Pseudonymous account reference.", confidential=True),
+        Column("channel", Kind.ENUM, "How the claim arose.", values=CHANNELS),
+        _ts("submitted_at", "When the claim was submitted (UTC)."),
+        _ts("decided_at", "When it was decided (UTC); empty while pending.", nullable=True),
+        Column("decision", Kind.ENUM, "Decision.", values=DECISIONS),
+        Column("rejection_reason", Kind.ENUM, "Why it was rejected.", nullable=True, values=REJECTION_REASONS),
+        _amount("claimed_amount", "Amount claimed, in claimed_asset."),
+        Column("claimed_asset", Kind.CODE, "Asset of the claimed and approved amounts."),
+        _amount("approved_amount", "Amount approved, in claimed_asset (approved or partially approved).",
+                nullable=True),
+    ),
+    order=(("submitted_at", "decided_at"),),
+    references=(Reference("incident_id", "incidents", "incident_id"),),
+    rules=("compensation_claims_decision",),
+)
+
+COMPENSATION_PAYOUTS = Table(
+    name="compensation_payouts",
+    description="Payments made on approved claims.",
+    key=("payout_id",),
+    columns=(
+        Column("payout_id", Kind.ID, "Unique payout identifier."),
+        Column("claim_id", Kind.ID, "The claim paid."),
+        _ts("paid_at", "When it was paid (UTC)."),
+        Column("asset", Kind.CODE, "Asset paid."),
+        _amount("amount", "Amount paid, in asset."),
+        Column("method", Kind.ENUM, "How it was paid.", values=PAYOUT_METHODS),
+        Column("funding_source", Kind.ENUM, "Who bore the cost.", values=FUNDING_SOURCES),
+    ),
+    references=(Reference("claim_id", "compensation_claims", "claim_id"),),
+    rules=("compensation_payouts_claim_payable",),
+    priced=("asset", "paid_at"),
+)
+
+INSURANCE_FUND_BALANCES = Table(
+    name="insurance_fund_balances",
+    description="Snapshots of insurance-fund balances, any frequency.",
+    key=("fund_id", "asset", "as_of"),
+    columns=(
+        Column("fund_id", Kind.ID, "Fund code from the entity profile."),
+        Column("asset", Kind.CODE, "Asset held."),
+        _ts("as_of", "Instant of the snapshot (UTC)."),
+        Column("balance", Kind.DECIMAL, "Balance at as_of, in asset."),
+    ),
+    priced=("asset", "as_of"),
+    profile_codes={"fund_id": "funds"},
+)
+
+INSURANCE_FUND_MOVEMENTS = Table(
+    name="insurance_fund_movements",
+    description="Signed ledger of insurance-fund movements.",
+    key=("movement_id",),
+    columns=(
+        Column("movement_id", Kind.ID, "Unique movement identifier."),
+        Column("fund_id", Kind.ID, "Fund code from the entity profile."),
+        Column("asset", Kind.CODE, "Asset moved."),
+        _ts("occurred_at", "When it happened (UTC)."),
+        Column("amount", Kind.DECIMAL, "Signed amount: positive into the fund, negative out of it."),
+        Column("kind", Kind.ENUM, "Kind of movement.", values=MOVEMENT_KINDS),
+    ),
+    priced=("asset", "occurred_at"),
+    profile_codes={"fund_id": "funds"},
+)
+
+PRICES = Table(
+    name="prices",
+    description="Daily USD close of every asset and currency that appears in the data.",
+    key=("asset", "date"),
+    columns=(
+        Column("asset", Kind.CODE, "Asset or currency code."),
+        Column("date", Kind.DATE, "UTC calendar day."),
+        Column("close_usd", Kind.DECIMAL, "Close in USD.", non_negative=True),
+    ),
+)
+
+# In dependency order: a table's references point to tables before it.
+TABLES: tuple[Table, ...] = (
+    PRICES,
+    INCIDENTS,
+    INCIDENT_IMPACTS,
+    COMPENSATION_CLAIMS,
+    COMPENSATION_PAYOUTS,
+    INSURANCE_FUND_BALANCES,
+    INSURANCE_FUND_MOVEMENTS,
+)
+TABLES_BY_NAME = {t.name: t for t in TABLES}

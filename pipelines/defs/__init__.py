@@ -1,0 +1,1 @@
+"""Dagster definitions, one module per domain; `pipelines.definitions` merges them."""

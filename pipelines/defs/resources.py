@@ -1,0 +1,70 @@
+"""Resources, configured in one place: where the landing files, the warehouse and the reports live.
+
+Paths default to `data/landing/`, `data/warehouse.duckdb` and `reports/` under the working directory; the
+TRANSPARENCY_* environment variables override them. The entity profile is `./profile.toml` when present,
+TRANSPARENCY_PROFILE when set, and otherwise the demo profile shipped with the package.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from pipelines.profile import Profile, load_profile
+from pipelines.warehouse import connect
+
+
+def default_path(variable: str, default: str) -> str:
+    return os.environ.get(variable, default)
+
+
+def default_profile_path() -> str:
+    """TRANSPARENCY_PROFILE, else ./profile.toml if it exists, else "" (the demo profile)."""
+    if "TRANSPARENCY_PROFILE" in os.environ:
+        return os.environ["TRANSPARENCY_PROFILE"]
+    return "profile.toml" if Path("profile.toml").is_file() else ""
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The working DuckDB file; only the pipeline writes it."""
+
+    path: str
+    memory_limit: str = "4GB"
+
+    @contextmanager
+    def connect(self):
+        con: duckdb.DuckDBPyConnection = connect(Path(self.path), memory_limit=self.memory_limit)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class LandingResource(dg.ConfigurableResource):
+    """The landing directory and the entity profile that describes its data."""
+
+    path: str
+    profile_path: str = ""
+
+    @property
+    def directory(self) -> Path:
+        return Path(self.path)
+
+    def profile(self) -> Profile:
+        return load_profile(Path(self.profile_path) if self.profile_path else None)
+
+
+def make_resources(
+    landing: str | None = None, warehouse: str | None = None, profile: str | None = None
+) -> dict[str, dg.ConfigurableResource]:
+    return {
+        "landing": LandingResource(
+            path=landing or default_path("TRANSPARENCY_LANDING", "data/landing"),
+            profile_path=profile if profile is not None else default_profile_path(),
+        ),
+        "warehouse": WarehouseResource(path=warehouse or default_path("TRANSPARENCY_WAREHOUSE", "data/warehouse.duckdb")),
+    }

@@ -1,0 +1,108 @@
+"""The entity profile: who publishes, which services and funds exist, and the thresholds that apply."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEMO_PROFILE = resources.files("pipelines") / "demo_profile.toml"
+
+
+class _Strict(BaseModel):
+    # Unknown keys are typos, not extensions: reject them.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Service(_Strict):
+    code: str = Field(pattern=r"^[a-z0-9_-]+$")
+    name: str
+    critical: bool
+    active_clients: int = Field(gt=0)
+    daily_transactions: int = Field(gt=0)
+    daily_value_usd: Decimal = Field(gt=0)
+
+
+class Fund(_Strict):
+    code: str = Field(pattern=r"^[a-z0-9_-]+$")
+    name: str
+
+
+class Regulator(_Strict):
+    name: str
+    short_name: str
+    jurisdiction: str = Field(pattern=r"^[A-Z]{2}$")
+    language: str = Field(pattern=r"^[a-z]{2}$")
+
+
+class Classification(_Strict):
+    clients_affected_share: Decimal = Decimal("0.10")
+    clients_affected_count: int = 100_000
+    transactions_affected_share: Decimal = Decimal("0.10")
+    critical_downtime_hours: Decimal = Decimal(2)
+    economic_cost_eur: Decimal = Decimal(100_000)
+    member_states: int = 2
+    criteria_needed: int = 2
+    recurring_window_months: int = 6
+    recurring_min_count: int = 2
+    initial_notification_hours_after_classification: int = 4
+    initial_notification_hours_after_detection: int = 24
+    intermediate_report_hours_after_initial: int = 72
+    final_report_months_after_intermediate: int = 1
+
+
+class Profile(_Strict):
+    legal_name: str
+    lei: str
+    report_currency: str = "USD"
+    publication_day: int = Field(default=5, ge=1, le=28)
+    small_cell_k: int = Field(default=10, ge=1)
+    services: tuple[Service, ...] = Field(min_length=1)
+    funds: tuple[Fund, ...] = Field(min_length=1)
+    regulators: tuple[Regulator, ...] = Field(min_length=1)
+    classification: Classification = Classification()
+
+    @field_validator("lei")
+    @classmethod
+    def _lei_checksum(cls, lei: str) -> str:
+        # ISO 17442: 20 alphanumerics whose ISO 7064 MOD 97-10 check is 1.
+        if not re.fullmatch(r"[0-9A-Z]{18}[0-9]{2}", lei):
+            raise ValueError("an LEI is 18 upper-case letters or digits followed by 2 check digits")
+        if int("".join(str(int(ch, 36)) for ch in lei)) % 97 != 1:
+            raise ValueError(f"LEI {lei} fails its ISO 17442 check digits")
+        return lei
+
+    @property
+    def service_codes(self) -> list[str]:
+        return [s.code for s in self.services]
+
+    @property
+    def fund_codes(self) -> list[str]:
+        return [f.code for f in self.funds]
+
+    def codes(self, list_name: str) -> list[str]:
+        """The codes of a profile list named by the contract (`services`, `funds`)."""
+        return [item.code for item in getattr(self, list_name)]
+
+
+class ProfileError(Exception):
+    pass
+
+
+def load_profile(path: Path | None = None) -> Profile:
+    """Read a profile file; without one, the demo profile shipped in the package."""
+    source = path if path is not None else DEMO_PROFILE
+    try:
+        data = tomllib.loads(source.read_text(encoding="utf-8"))
+        return Profile.model_validate(data)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{source}: cannot read the profile: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ProfileError(f"{source}: invalid profile: {problems}") from exc

@@ -1,0 +1,236 @@
+"""Contract checks over the raw text rows of a table, all in DuckDB SQL.
+
+Column checks (required, type, enum, sign, profile codes), key uniqueness and time order are derived from the
+contract; rules that span columns or tables are the files in `sql/validation/`. Every check yields rows of
+(file, row, record, field, expected, found); identifiers come from the contract, every value is a bound
+parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pipelines.contract import (
+    DECIMAL_MAX_FRACTION_DIGITS,
+    DECIMAL_MAX_INTEGER_DIGITS,
+    Column,
+    Kind,
+    Table,
+)
+from pipelines.landing import ContractError, raw_table
+from pipelines.profile import Profile
+from pipelines.sql import read_sql
+
+# EU and EEA member states (DORA applies in the EEA).
+MEMBER_STATES = (
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split()
+)
+TIMESTAMP_WITH_OFFSET = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}(:?\d{2})?)"
+TIMESTAMP_NAIVE = r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?"
+DECIMAL_TEXT = rf"-?\d{{1,{DECIMAL_MAX_INTEGER_DIGITS}}}(\.\d{{1,{DECIMAL_MAX_FRACTION_DIGITS}}})?"
+INTEGER_TEXT = r"-?\d{1,18}"
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def record_label(table: Table) -> str:
+    """SQL for a row's key as people read it: `claim_id=CLM-1` or `asset=BTC, date=2026-05-01`."""
+    parts = [f"'{name}=' || coalesce({quote(name)}, '?')" for name in table.key]
+    return " || ', ' || ".join(parts)
+
+
+@dataclass
+class _Check:
+    """One SELECT of the UNION that finds problems, with its bound parameters."""
+
+    field: str
+    predicate: str  # SQL over the raw row; true where the value is wrong
+    expected: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+def _column_checks(column: Column, profile: Profile, table: Table) -> list[_Check]:
+    v = quote(column.name)
+    name = column.name
+    checks: list[_Check] = []
+    if not column.nullable:
+        checks.append(_Check(name, f"{v} IS NULL", f"a value ({name} is required): {column.expected}"))
+    checks.append(_Check(name, f"{v} = ''", "a non-empty value, or no value at all"))
+    typed = {
+        Kind.ID: (f"{v} <> trim({v})", {}),
+        Kind.CODE: (f"NOT regexp_full_match({v}, '[A-Z0-9]{{2,10}}')", {}),
+        Kind.ENUM: (f"NOT list_contains($values, {v})", {"values": list(column.values)}),
+        Kind.DATE: (
+            f"NOT regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') OR TRY_CAST({v} AS DATE) IS NULL",
+            {},
+        ),
+        Kind.DECIMAL: (f"NOT regexp_full_match({v}, $pattern)", {"pattern": DECIMAL_TEXT}),
+        Kind.INTEGER: (f"NOT regexp_full_match({v}, $pattern)", {"pattern": INTEGER_TEXT}),
+        Kind.BOOLEAN: (f"{v} NOT IN ('true', 'false')", {}),
+        Kind.COUNTRY_LIST: (
+            f"NOT list_has_all($states, string_split({v}, ';'))",
+            {"states": list(MEMBER_STATES)},
+        ),
+    }
+    if column.kind in typed:
+        predicate, params = typed[column.kind]
+        checks.append(_Check(name, f"{v} <> '' AND ({predicate})", column.expected, params))
+    if column.kind is Kind.TIMESTAMP:
+        checks.append(
+            _Check(
+                name,
+                f"regexp_full_match({v}, $naive)",
+                "a timezone-aware timestamp: a naive one (without Z or an offset such as +00:00) is ambiguous",
+                {"naive": TIMESTAMP_NAIVE},
+            )
+        )
+        checks.append(
+            _Check(
+                name,
+                f"{v} <> '' AND NOT regexp_full_match({v}, $naive) "
+                f"AND (NOT regexp_full_match({v}, $aware) OR TRY_CAST({v} AS TIMESTAMPTZ) IS NULL)",
+                column.expected,
+                {"naive": TIMESTAMP_NAIVE, "aware": TIMESTAMP_WITH_OFFSET},
+            )
+        )
+    if column.non_negative and column.kind in (Kind.DECIMAL, Kind.INTEGER):
+        checks.append(
+            _Check(
+                name,
+                f"CASE WHEN regexp_full_match({v}, $pattern) THEN starts_with({v}, '-') "
+                f"AND TRY_CAST({v} AS DECIMAL(38, 18)) <> 0 ELSE false END",
+                "a value of zero or more",
+                {"pattern": DECIMAL_TEXT},
+            )
+        )
+    if name in table.profile_codes:
+        list_name = table.profile_codes[name]
+        codes = profile.codes(list_name)
+        checks.append(
+            _Check(
+                name,
+                f"{v} IS NOT NULL AND NOT list_contains($codes, {v})",
+                f"a {list_name[:-1]} code of the entity profile ({', '.join(codes)})",
+                {"codes": codes},
+            )
+        )
+    return checks
+
+
+def _order_checks(table: Table) -> list[_Check]:
+    checks = []
+    for earlier, later in table.order:
+        e, lt = quote(earlier), quote(later)
+        checks.append(
+            _Check(
+                later,
+                f"TRY_CAST({lt} AS TIMESTAMPTZ) < TRY_CAST({e} AS TIMESTAMPTZ)",
+                f"{later} not before {earlier}",
+            )
+        )
+    return checks
+
+
+def _union_sql(table: Table, checks: list[_Check]) -> tuple[str, dict[str, object]]:
+    """One statement for all column checks; parameters renamed per check so they cannot collide."""
+    selects, params = [], {}
+    label = record_label(table)
+    for i, check in enumerate(checks):
+        predicate = check.predicate
+        for key, value in sorted(check.params.items(), key=lambda kv: -len(kv[0])):
+            predicate = predicate.replace(f"${key}", f"$p{i}_{key}")
+            params[f"p{i}_{key}"] = value
+        params[f"e{i}"] = check.expected
+        params[f"f{i}"] = check.field
+        selects.append(
+            f"SELECT _file, _row, {label} AS record, $f{i} AS field, $e{i} AS expected, "
+            f"{quote(check.field)} AS found FROM {raw_table(table)} WHERE {predicate}"
+        )
+    return "\nUNION ALL\n".join(selects), params
+
+
+def _key_check_sql(table: Table) -> str:
+    keys = ", ".join(quote(k) for k in table.key)
+    first = "first_value(_file || ' ' || _row) OVER (PARTITION BY " + keys + " ORDER BY _file, _row)"
+    return f"""
+        SELECT _file, _row, record, field, expected, found FROM (
+            SELECT _file, _row, {record_label(table)} AS record, ? AS field,
+                   'a unique key (first seen at ' || {first} || ')' AS expected,
+                   {" || ', ' || ".join(f"coalesce({quote(k)}, '')" for k in table.key)} AS found,
+                   row_number() OVER (PARTITION BY {keys} ORDER BY _file, _row) AS occurrence
+            FROM {raw_table(table)}
+        ) WHERE occurrence > 1"""
+
+
+def _reference_sql(table: Table, column: str, target_table: str, target: str) -> str:
+    return f"""
+        SELECT _file, _row, {record_label(table)} AS record, ? AS field,
+               'a ' || ? || ' present in ' || ? AS expected, {quote(column)} AS found
+        FROM {raw_table(table)} AS r
+        WHERE {quote(column)} IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM staging.{quote(target_table)} AS t WHERE t.{quote(target)} = r.{quote(column)})"""
+
+
+def _priced_sql(table: Table, asset: str, time: str) -> str:
+    day = f"CAST(TRY_CAST(r.{quote(time)} AS TIMESTAMPTZ) AS DATE)"
+    return f"""
+        SELECT _file, _row, {record_label(table)} AS record, ? AS field,
+               'an asset with a close on ' || CAST({day} AS VARCHAR) || ' in prices' AS expected,
+               r.{quote(asset)} AS found
+        FROM {raw_table(table)} AS r
+        WHERE {day} IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM staging.prices AS p WHERE p.asset = r.{quote(asset)} AND p.date = {day})"""
+
+
+@dataclass
+class TableReport:
+    table: str
+    rows: int
+    errors: list[ContractError]
+    skipped: list[str] = field(default_factory=list)  # checks not run, and why
+
+
+def check_raw_table(
+    con: duckdb.DuckDBPyConnection, table: Table, profile: Profile, loaded: set[str]
+) -> TableReport:
+    """Run every contract check over `raw_<table>`; `loaded` names the staging tables references may use."""
+    rows = con.execute(f"SELECT count(*) FROM {raw_table(table)}").fetchone()[0]
+    checks = [c for column in table.columns for c in _column_checks(column, profile, table)] + _order_checks(table)
+    union, params = _union_sql(table, checks)
+    found = con.execute(union, params).fetchall()
+    found += con.execute(_key_check_sql(table), [", ".join(table.key)]).fetchall()
+    skipped = []
+    for ref in table.references:
+        if ref.table in loaded:
+            found += con.execute(
+                _reference_sql(table, ref.column, ref.table, ref.target),
+                [ref.column, ref.target, ref.table],
+            ).fetchall()
+        else:
+            skipped.append(f"{ref.column} → {ref.table}.{ref.target}: {ref.table} was not loaded")
+    if table.priced:
+        if "prices" in loaded:
+            found += con.execute(_priced_sql(table, *table.priced), [table.priced[0]]).fetchall()
+        else:
+            skipped.append("prices of each asset and day: prices was not loaded")
+    for rule in table.rules:
+        needs = _rule_tables(rule)
+        if needs <= loaded:
+            found += con.execute(read_sql("validation", rule)).fetchall()
+        else:
+            skipped.append(f"rule {rule}: needs {', '.join(sorted(needs - loaded))}, which was not loaded")
+    errors = [
+        ContractError(file=f, row=r, field=fld, expected=exp, found="empty" if val is None else val, record=rec)
+        for f, r, rec, fld, exp, val in found
+    ]
+    return TableReport(table.name, rows, errors, skipped)
+
+
+def _rule_tables(rule: str) -> set[str]:
+    """The staging tables a rule file reads (`staging.<name>`), so it runs only once they are loaded."""
+    return set(re.findall(r"staging\.(\w+)", read_sql("validation", rule)))
