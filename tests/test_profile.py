@@ -1,0 +1,36 @@
+from pathlib import Path
+
+import pytest
+
+from pipelines.profile import DEMO_PROFILE, ProfileError, load_profile
+
+
+def test_demo_profile_is_complete():
+    profile = load_profile()
+    assert profile.small_cell_k == 10
+    assert {s.code for s in profile.services if s.critical} >= {"spot", "derivatives"}
+    assert len(profile.funds) >= 2 and profile.regulators
+    assert profile.classification.clients_affected_count == 100_000
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "profile.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bad_lei_check_digits_are_rejected(tmp_path):
+    text = DEMO_PROFILE.read_text(encoding="utf-8").replace("529900NORTHWINDEXC19", "529900NORTHWINDEXC18")
+    with pytest.raises(ProfileError, match="lei: .*check digits"):
+        load_profile(_write(tmp_path, text))
+
+
+def test_unknown_key_is_rejected(tmp_path):
+    text = DEMO_PROFILE.read_text(encoding="utf-8").replace("small_cell_k = 10", "small_cel_k = 10")
+    with pytest.raises(ProfileError, match="small_cel_k"):
+        load_profile(_write(tmp_path, text))
+
+
+def test_unreadable_profile_names_the_file(tmp_path):
+    with pytest.raises(ProfileError, match="profile.toml"):
+        load_profile(_write(tmp_path, "legal_name = "))
