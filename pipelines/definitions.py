@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.defs import compensation, incidents, insurance_fund, prices
+from pipelines.defs import compensation, incidents, insurance_fund, metrics, reference
 from pipelines.defs.resources import make_resources
 
 ingest_job = dg.define_asset_job(
@@ -10,9 +10,10 @@ ingest_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions.merge(
-    prices.defs,
+    reference.defs,
     incidents.defs,
     compensation.defs,
     insurance_fund.defs,
+    metrics.defs,
     dg.Definitions(jobs=[ingest_job], resources=make_resources()),
 )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,17 +84,42 @@ def read_file(
     data = path.read_bytes()
     if data.startswith(PARQUET_MAGIC):
         return [ContractError(label, None, None, f"a {fmt} text file", "a Parquet file")]
+    reader = _read_csv if fmt == "csv" else _read_jsonl
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        bad = data[exc.start : exc.start + 1].hex()
-        return [ContractError(label, line, None, "UTF-8 text", f"byte 0x{bad} at offset {exc.start}")]
-    reader = _read_csv if fmt == "csv" else _read_jsonl
+        return _undecodable(table, data, label, reader, exc)
+    if fmt == "csv" and text.lstrip().startswith(("{", "[")):
+        return [ContractError(label, None, None, "a csv text file with a header row", "JSON content")]
     rows, errors = reader(table, text, label)
     if rows:
         _append(con, table, label, rows)
     return errors
+
+
+_Reader = Callable[[Table, str, str], tuple[list[tuple], list[ContractError]]]
+
+
+def _undecodable(
+    table: Table, data: bytes, label: str, reader: _Reader, exc: UnicodeDecodeError
+) -> list[ContractError]:
+    """A file that is not UTF-8 is not read; name the line and field of each value holding bytes that are not."""
+    # surrogateescape keeps every undecodable byte as a lone surrogate, which valid UTF-8 never yields.
+    rows, _ = reader(table, data.decode("utf-8-sig", errors="surrogateescape"), label)
+    errors = []
+    for line, *cells in rows:
+        for name, cell in zip(table.column_names, cells):
+            bad = [f"0x{ord(ch) - 0xDC00:02x}" for ch in cell or "" if "\udc80" <= ch <= "\udcff"]
+            if bad:
+                shown = cell.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                found = f"bytes that are not UTF-8 ({' '.join(bad)}): {shown}"
+                errors.append(ContractError(label, line, name, "UTF-8 text", found))
+    if errors:
+        return errors
+    # The bytes are outside every value (a header, a JSON key...): name the line only.
+    line = data[: exc.start].count(b"\n") + 1
+    byte = data[exc.start : exc.start + 1].hex()
+    return [ContractError(label, line, None, "UTF-8 text", f"byte 0x{byte} at offset {exc.start}")]
 
 
 def _append(con: duckdb.DuckDBPyConnection, table: Table, label: str, rows: list[tuple]) -> None:
@@ -188,7 +214,8 @@ def _reject_constant(name: str) -> object:
 def _read_jsonl(table: Table, text: str, label: str) -> tuple[list[tuple], list[ContractError]]:
     rows: list[tuple] = []
     errors: list[ContractError] = []
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    # Only "\n" ends a line: str.splitlines() would also split at U+2028, U+0085... inside JSON strings.
+    for line_no, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -219,7 +246,7 @@ def _read_jsonl(table: Table, text: str, label: str) -> tuple[list[tuple], list[
 _PARQUET_TYPES = {
     Kind.DECIMAL: ("DECIMAL", "BIGINT", "INTEGER", "HUGEINT"),
     Kind.INTEGER: ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT"),
-    Kind.TIMESTAMP: ("TIMESTAMP WITH TIME ZONE",),
+    Kind.TIMESTAMP: ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ_NS"),
     Kind.DATE: ("DATE",),
     Kind.BOOLEAN: ("BOOLEAN",),
     Kind.COUNTRY_LIST: ("VARCHAR[]",),
@@ -237,11 +264,17 @@ def _parquet_type_problem(column: Column, duckdb_type: str) -> str | None:
     return duckdb_type
 
 
+def _parquet_problem(exc: duckdb.Error, path: Path, label: str) -> str:
+    """DuckDB's message, on one line and naming the file as the other errors do (not its absolute path)."""
+    lines = str(exc).strip().splitlines() or [""]
+    return f"{type(exc).__name__}: {lines[0].replace(str(path), label)}"
+
+
 def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path, label: str) -> list[ContractError]:
     try:
         schema = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
     except duckdb.Error as exc:
-        return [ContractError(label, None, None, "a readable Parquet file", f"{type(exc).__name__}: {exc}")]
+        return [ContractError(label, None, None, "a readable Parquet file", _parquet_problem(exc, path, label))]
     types = {name: dtype for name, dtype, *_ in schema}
     errors = _header_errors(table, list(types), label)
     for column in table.columns:
@@ -262,5 +295,5 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
             [label, str(path)],
         )
     except duckdb.Error as exc:
-        return [ContractError(label, None, None, "a readable Parquet file", f"{type(exc).__name__}: {exc}")]
+        return [ContractError(label, None, None, "a readable Parquet file", _parquet_problem(exc, path, label))]
     return []

@@ -19,6 +19,10 @@ def _shift(period: str, months: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+def previous_month(period: str) -> str:
+    return _shift(period, -1)
+
+
 def last_complete_month(today: date) -> str:
     """The last calendar month that ended before `today`."""
     return _shift(f"{today.year:04d}-{today.month:02d}", -1)

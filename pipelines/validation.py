@@ -62,7 +62,8 @@ def _column_checks(column: Column, profile: Profile, table: Table) -> list[_Chec
         checks.append(_Check(name, f"{v} IS NULL", f"a value ({name} is required): {column.expected}"))
     checks.append(_Check(name, f"{v} = ''", "a non-empty value, or no value at all"))
     typed = {
-        Kind.ID: (f"{v} <> trim({v})", {}),
+        # trim() strips spaces only: tabs and line breaks at either end are caught by \s.
+        Kind.ID: (f"{v} <> trim({v}) OR regexp_matches({v}, '^\\s|\\s$')", {}),
         Kind.CODE: (f"NOT regexp_full_match({v}, '[A-Z0-9]{{2,10}}')", {}),
         Kind.ENUM: (f"NOT list_contains($values, {v})", {"values": list(column.values)}),
         Kind.DATE: (
@@ -156,7 +157,8 @@ def _union_sql(table: Table, checks: list[_Check]) -> tuple[str, dict[str, objec
 
 def _key_check_sql(table: Table) -> str:
     keys = ", ".join(quote(k) for k in table.key)
-    first = "first_value(_file || ' ' || _row) OVER (PARTITION BY " + keys + " ORDER BY _file, _row)"
+    where = "_file || CASE WHEN lower(_file) LIKE '%.parquet' THEN ', row ' ELSE ', line ' END || _row"
+    first = f"first_value({where}) OVER (PARTITION BY {keys} ORDER BY _file, _row)"
     return f"""
         SELECT _file, _row, record, field, expected, found FROM (
             SELECT _file, _row, {record_label(table)} AS record, ? AS field,
