@@ -58,8 +58,22 @@ class LandingResource(dg.ConfigurableResource):
         return load_profile(Path(self.profile_path) if self.profile_path else None)
 
 
+class ReportsResource(dg.ConfigurableResource):
+    """Where publications go: reports/ with one folder per period, and the analyst snapshot."""
+
+    path: str
+
+    @property
+    def directory(self) -> Path:
+        return Path(self.path)
+
+    @property
+    def analytics_snapshot(self) -> Path:
+        return self.directory / "analytics.duckdb"
+
+
 def make_resources(
-    landing: str | None = None, warehouse: str | None = None, profile: str | None = None
+    landing: str | None = None, warehouse: str | None = None, profile: str | None = None, reports: str | None = None
 ) -> dict[str, dg.ConfigurableResource]:
     return {
         "landing": LandingResource(
@@ -67,4 +81,5 @@ def make_resources(
             profile_path=profile if profile is not None else default_profile_path(),
         ),
         "warehouse": WarehouseResource(path=warehouse or default_path("TRANSPARENCY_WAREHOUSE", "data/warehouse.duckdb")),
+        "reports": ReportsResource(path=reports or default_path("TRANSPARENCY_REPORTS", "reports")),
     }

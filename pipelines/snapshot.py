@@ -1,0 +1,76 @@
+"""The analyst snapshot: a separate DuckDB file, schema `analytics`, every table and column commented.
+
+It is written to a temporary file beside the target and moved into place with an atomic rename, so an analyst who
+has the previous snapshot open keeps reading it undisturbed (the open file lives on until closed), a new
+connection sees either the old or the new file, never a half-written one, and the pipeline never waits on a lock.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import duckdb
+
+from pipelines.contract import TABLES_BY_NAME
+from pipelines.sql import SQL_DIR, read_sql
+from pipelines.validation import quote
+
+ANALYTICS_DIR = SQL_DIR / "analytics"
+
+
+def snapshot_tables() -> list[str]:
+    return sorted(p.stem for p in ANALYTICS_DIR.glob("*.sql"))
+
+
+def _documentation() -> dict:
+    return tomllib.loads((ANALYTICS_DIR / "schema.toml").read_text(encoding="utf-8"))
+
+
+def column_comment(doc: dict, table: str, column: str) -> str | None:
+    """The table's own description, else the data contract's, else the shared glossary's."""
+    if column in doc.get(table, {}):
+        return doc[table][column]
+    contract = TABLES_BY_NAME.get(table)
+    if contract and column in contract.column_names:
+        spec = contract.column(column)
+        return spec.description + (" Confidential." if spec.confidential else "")
+    return doc["columns"].get(column)
+
+
+def _literal(text: str) -> str:
+    # COMMENT ON takes no parameters; the texts are the project's own documentation.
+    return "'" + text.replace("'", "''") + "'"
+
+
+def write_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]:
+    """Copy the analyst tables from the warehouse (`con`) into a new file and move it over `target`."""
+    doc = _documentation()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.unlink(missing_ok=True)
+    counts = {}
+    con.execute("ATTACH ? AS snapshot", [str(temporary)])
+    try:
+        con.execute("CREATE SCHEMA snapshot.analytics")
+        for table in snapshot_tables():
+            name = f"snapshot.analytics.{quote(table)}"
+            con.execute(f"CREATE TABLE {name} AS {read_sql('analytics', table)}")
+            con.execute(f"COMMENT ON TABLE {name} IS {_literal(doc['tables'][table])}")
+            columns = [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
+            for column in columns:
+                comment = column_comment(doc, table, column)
+                if comment is None:
+                    raise KeyError(f"sql/analytics/schema.toml: no description of {table}.{column}")
+                con.execute(f"COMMENT ON COLUMN {name}.{quote(column)} IS {_literal(comment)}")
+            counts[table] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+    except BaseException:
+        con.execute("DETACH snapshot")
+        temporary.unlink(missing_ok=True)
+        raise
+    con.execute("DETACH snapshot")
+    with open(temporary, "rb") as handle:  # the bytes are on disk before the name points at them
+        os.fsync(handle.fileno())
+    os.replace(temporary, target)
+    return counts

@@ -1,0 +1,1 @@
+SELECT * FROM marts.claims_backlog ORDER BY period, position

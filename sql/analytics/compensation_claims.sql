@@ -1,0 +1,1 @@
+SELECT * FROM staging.compensation_claims ORDER BY submitted_at, claim_id

@@ -1,0 +1,1 @@
+SELECT * FROM staging.incident_impacts ORDER BY started_at, incident_id, service, impact

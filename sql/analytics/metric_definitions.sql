@@ -1,0 +1,1 @@
+SELECT * FROM staging.metric_definitions ORDER BY metric

@@ -1,0 +1,1 @@
+SELECT * FROM marts.notification_deadlines ORDER BY period, incident_id, position

@@ -1,0 +1,1 @@
+SELECT * FROM marts.period_metrics ORDER BY period, metric

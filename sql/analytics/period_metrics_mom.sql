@@ -1,0 +1,1 @@
+SELECT * FROM marts.period_metrics_mom ORDER BY period, metric

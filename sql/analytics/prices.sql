@@ -1,0 +1,1 @@
+SELECT asset, date, close_usd FROM staging.prices ORDER BY asset, date
