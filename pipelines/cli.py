@@ -64,22 +64,39 @@ def _profile(settings: Settings):
 
 
 def _materialize(settings: Settings, selection: str, partition: str | None = None) -> None:
-    """Run the definitions' assets matching `selection` in-process; exit non-zero with the failure if any."""
+    """Run the definitions' assets matching `selection` in-process; exit non-zero with the failures if any."""
     from pipelines.definitions import defs
 
-    resources = make_resources(str(settings.landing), str(settings.warehouse), settings.profile)
+    resources = make_resources(str(settings.landing), str(settings.warehouse), settings.profile, str(settings.reports))
     assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
     instance = dg.DagsterInstance.get() if default_path("DAGSTER_HOME", "") else dg.DagsterInstance.ephemeral()
     result = dg.materialize(
-        assets, resources=resources, selection=selection, partition_key=partition, instance=instance,
-        raise_on_error=False, tags={"launched_by": "transparency-cli"},
+        assets,
+        resources=resources,
+        selection=selection,
+        partition_key=f"{partition}-01" if partition else None,
+        instance=instance,
+        raise_on_error=False,
+        tags={"launched_by": "transparency-cli"},
     )
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            level = "error" if evaluation.severity == dg.AssetCheckSeverity.ERROR else "warning"
+            failures = evaluation.metadata.get("failures")
+            typer.echo(
+                f"{level}: check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed "
+                f"({failures.value if failures else '?'} rows): {evaluation.metadata.get('examples').value}",
+                err=True,
+            )
     if not result.success:
-        failures = [e for e in result.all_events if e.is_step_failure]
-        for event in failures:
-            error = event.step_failure_data.user_failure_data
-            detail = error.description if error else event.step_failure_data.error.message
-            typer.echo(f"{event.step_key} failed: {detail}", err=True)
+        for event in result.all_events:
+            if event.is_step_failure:
+                failure = event.step_failure_data
+                detail = failure.user_failure_data.description if failure.user_failure_data else failure.error.message
+                typer.echo(f"{event.step_key} failed: {detail}", err=True)
+        skipped = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"]
+        if skipped:
+            typer.echo(f"not run because of the failures above: {', '.join(skipped)}", err=True)
         raise typer.Exit(1)
 
 
@@ -111,7 +128,7 @@ def demo(
         str | None, typer.Option(help="Last month generated, YYYY-MM (default: the last complete month).")
     ] = None,
 ) -> None:
-    """Generate demo data into the landing directory, then ingest it."""
+    """Generate demo data into the landing directory, then build and publish every month of it."""
     from pipelines.demo_data import generate_demo
 
     settings: Settings = ctx.obj
@@ -121,9 +138,32 @@ def demo(
     counts = generate_demo(settings.landing, periods[0], months, seed, _profile(settings))
     for table, rows in counts.items():
         typer.echo(f"  {table}: {rows} rows")
-    typer.echo("Validating and staging the landing files")
+    _publish(settings, periods)
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    period: Annotated[str, typer.Option(help="The month to build and publish, YYYY-MM.")],
+) -> None:
+    """Ingest, aggregate and publish one month: the same assets the monthly schedule runs."""
+    try:
+        parse_month(period)
+    except ValueError as exc:
+        _fail(str(exc))
+    _publish(ctx.obj, [period])
+
+
+def _publish(settings: Settings, periods: list[str]) -> None:
+    """Stage the landing files once, then build every period in order, then replace the analyst snapshot."""
+    typer.echo(f"Validating and staging {settings.landing} into {settings.warehouse}")
     _materialize(settings, "key:staging/*")
-    typer.echo(f"Staged into {settings.warehouse}")
+    for period in periods:
+        typer.echo(f"{period}: building marts and metrics")
+        _materialize(settings, "key:marts/*", partition=period)
+    typer.echo(f"Writing the analyst snapshot {settings.reports / 'analytics.duckdb'}")
+    _materialize(settings, "key:publishing/*")
+    typer.echo("Done.")
 
 
 @app.command()

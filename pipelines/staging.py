@@ -102,11 +102,13 @@ class TableResult:
     files: list[str]
     rows: int
     errors: list[ContractError]
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # checks not run: a table they need failed
 
     @property
     def loaded(self) -> bool:
-        return not self.errors
+        # A table whose references could not be checked is not loaded either: staging never holds rows that
+        # point at rows it does not have.
+        return not self.errors and not self.skipped
 
 
 @dataclass
@@ -119,12 +121,17 @@ class IngestResult:
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return all(t.loaded for t in self.tables)
 
     def summary(self) -> str:
         lines = []
         for t in self.tables:
-            status = f"{t.rows} rows loaded" if t.loaded else f"{len(t.errors)} errors, nothing loaded"
+            if t.loaded:
+                status = f"{t.rows} rows loaded"
+            elif t.errors:
+                status = f"{len(t.errors)} errors, nothing loaded"
+            else:
+                status = "not loaded: checks that need a failed table could not run"
             lines.append(f"{t.table}: {status} ({', '.join(t.files) or 'no file'})")
             lines += [f"  {e}" for e in t.errors]
             lines += [f"  not checked: {s}" for s in t.skipped]
@@ -154,7 +161,7 @@ def ingest_table(
         reader_errors += read_file(con, table, path, label)
     report = check_raw_table(con, table, profile, loaded)
     errors = _merge(reader_errors, report.errors)
-    if not errors:
+    if not errors and not report.skipped:
         _load(con, table, files)
     con.execute(f"DROP TABLE {raw_table(table)}")
     return TableResult(table.name, [label for label, _ in files], report.rows, errors, report.skipped)

@@ -37,9 +37,11 @@ def staging_assets(domain: str, tables: list[Table], upstream: tuple[Table, ...]
             errors = result.errors
             shown = "\n".join(str(e) for e in errors[:MAX_ERRORS_SHOWN])
             more = f"\n… and {len(errors) - MAX_ERRORS_SHOWN} more" if len(errors) > MAX_ERRORS_SHOWN else ""
+            held_back = [f"{t.table}: {s}" for t in result.tables if not t.errors for s in t.skipped]
+            held = "\nNot loaded, because a table they reference failed:\n" + "\n".join(held_back) if held_back else ""
             raise dg.Failure(
                 description=f"{len(errors)} contract violations; nothing loaded for the tables concerned:\n"
-                f"{shown}{more}",
+                f"{shown}{more}{held}",
                 metadata={"errors": len(errors)},
             )
         for table_result, table in zip(result.tables, tables):
