@@ -78,6 +78,8 @@ def _materialize(settings: Settings, selection: str, partition: str | None = Non
         instance=instance,
         raise_on_error=False,
         tags={"launched_by": "transparency-cli"},
+        # The CLI prints its own progress; Dagster's step-by-step log is in the UI when DAGSTER_HOME is set.
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:

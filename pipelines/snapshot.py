@@ -44,6 +44,16 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _write_contents(con: duckdb.DuckDBPyConnection, doc: dict, counts: dict[str, int]) -> None:
+    """`analytics.snapshot_contents`: what the file holds, written last, so a reader can check it is whole."""
+    name = "snapshot.analytics.snapshot_contents"
+    con.execute(f"CREATE TABLE {name} (table_name VARCHAR, row_count BIGINT)")
+    con.executemany(f"INSERT INTO {name} VALUES (?, ?)", sorted(counts.items()))
+    con.execute(f"COMMENT ON TABLE {name} IS {_literal(doc['tables']['snapshot_contents'])}")
+    for column in ("table_name", "row_count"):
+        con.execute(f"COMMENT ON COLUMN {name}.{column} IS {_literal(doc['snapshot_contents'][column])}")
+
+
 def write_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]:
     """Copy the analyst tables from the warehouse (`con`) into a new file and move it over `target`."""
     doc = _documentation()
@@ -65,6 +75,7 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, in
                     raise KeyError(f"sql/analytics/schema.toml: no description of {table}.{column}")
                 con.execute(f"COMMENT ON COLUMN {name}.{quote(column)} IS {_literal(comment)}")
             counts[table] = con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        _write_contents(con, doc, counts)
     except BaseException:
         con.execute("DETACH snapshot")
         temporary.unlink(missing_ok=True)

@@ -1,0 +1,85 @@
+"""Publication gates: a failed blocking check stops everything downstream; a warning does not."""
+
+from pathlib import Path
+
+import dagster as dg
+from landing_builder import valid_tables, write_landing
+
+from pipelines.definitions import defs
+from pipelines.defs.resources import make_resources
+
+MAY = "2026-05-01"
+
+
+def _run(tables: dict, tmp_path: Path) -> dg.ExecuteInProcessResult:
+    landing = write_landing(tmp_path / "landing", tables)
+    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
+    resources = make_resources(str(landing), str(tmp_path / "wh.duckdb"), "", str(tmp_path / "reports"))
+    return dg.materialize(assets, resources=resources, partition_key=MAY, raise_on_error=False)
+
+
+def _checks(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
+    return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+
+
+def _started(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {e.step_key for e in result.all_events if e.event_type_value == "STEP_START"}
+
+
+def test_every_check_passes_on_the_valid_set(tmp_path):
+    result = _run(valid_tables(), tmp_path)
+    assert result.success
+    assert _checks(result) == {
+        "insurance_fund_payouts_match_movements": True,
+        "payouts_within_approved": True,
+        "insurance_fund_reconciles": True,
+        "insurance_fund_complete": True,
+        "insurance_fund_daily_drop": True,
+    }
+    assert (tmp_path / "reports" / "analytics.duckdb").exists()
+
+
+def test_reconciliation_break_stops_the_run_at_the_blocking_check(tmp_path):
+    tables = valid_tables()
+    # The mid-month snapshot disagrees with the ledger by 0.001 BTC.
+    tables["insurance_fund_balances"][1]["balance"] = "100.49700000"
+    result = _run(tables, tmp_path)
+
+    assert _checks(result)["insurance_fund_reconciles"] is False
+    failed = next(e for e in result.get_asset_check_evaluations() if e.check_name == "insurance_fund_reconciles")
+    assert failed.metadata["failures"].value == 1
+    assert "-0.001" in str(failed.metadata["examples"].value)
+    started = _started(result)
+    assert "marts__insurance_fund_period" in started
+    for downstream in ("period_metrics", "marts__rolling_30d", "publishing__analytics_snapshot"):
+        assert downstream not in started
+    assert not (tmp_path / "reports" / "analytics.duckdb").exists()
+
+
+def test_insurance_fund_payout_without_fund_movement_blocks(tmp_path):
+    tables = valid_tables()
+    tables["insurance_fund_movements"] = tables["insurance_fund_movements"][:1]
+    tables["insurance_fund_balances"][1]["balance"] = "100.50000000"  # keep the fund itself reconciled
+    result = _run(tables, tmp_path)
+
+    assert _checks(result)["insurance_fund_payouts_match_movements"] is False
+    assert "period_metrics" not in _started(result)
+
+
+def test_missing_price_day_fails_completeness(tmp_path):
+    tables = valid_tables()
+    tables["prices"] = [p for p in tables["prices"] if not (p["asset"] == "BTC" and p["date"] == "2026-05-20")]
+    result = _run(tables, tmp_path)
+
+    assert _checks(result)["insurance_fund_complete"] is False
+    assert "period_metrics" not in _started(result)
+
+
+def test_overpayment_is_a_warning_that_does_not_block(tmp_path):
+    tables = valid_tables()
+    tables["compensation_payouts"][0]["amount"] = "0.00700000"  # 0.007 + 0.004 > 0.01 approved
+    result = _run(tables, tmp_path)
+
+    assert _checks(result)["payouts_within_approved"] is False
+    assert result.success
+    assert "publishing__analytics_snapshot" in _started(result)
