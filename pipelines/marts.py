@@ -14,14 +14,18 @@ from datetime import datetime, timedelta
 import duckdb
 
 from pipelines.periods import previous_month, window
-from pipelines.sql import SQL_DIR, read_sql
+from pipelines.sql import read_sql
 
 Window = tuple[str, datetime, datetime]
 
 
+# In dependency order: usd_balance calls usd_value.
+MACROS = ("usd_value", "usd_balance", "decimal_mean")
+
+
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    for path in sorted((SQL_DIR / "macros").glob("*.sql")):
-        con.execute(path.read_text(encoding="utf-8"))
+    for name in MACROS:
+        con.execute(read_sql("macros", name))
 
 
 def set_windows(con: duckdb.DuckDBPyConnection, windows: list[Window]) -> None:

@@ -83,3 +83,20 @@ def test_overpayment_is_a_warning_that_does_not_block(tmp_path):
     assert _checks(result)["payouts_within_approved"] is False
     assert result.success
     assert "publishing__analytics_snapshot" in _started(result)
+
+
+def test_a_fund_asset_first_held_later_does_not_block_earlier_months(tmp_path):
+    tables = valid_tables()
+    tables["prices"].append({"asset": "USDC", "date": "2026-06-10", "close_usd": "0.9999"})
+    tables["insurance_fund_balances"].append(
+        {"fund_id": "usdm-perp", "asset": "USDC", "as_of": "2026-06-10T00:00:00Z", "balance": "5000000.000000"}
+    )
+    result = _run(tables, tmp_path)
+
+    assert result.success
+    assert all(_checks(result).values())
+    from pipelines.warehouse import connect
+
+    with connect(tmp_path / "wh.duckdb", read_only=True) as con:
+        assets = con.execute("SELECT DISTINCT asset FROM marts.insurance_fund_period WHERE period = '2026-05'").fetchall()
+    assert assets == [("BTC",)]

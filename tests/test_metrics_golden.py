@@ -682,9 +682,10 @@ class Data:
         touching = [i for i in self.incidents
                     if i["started_at"] < end and (i["resolved_at"] is None or i["resolved_at"] > start)]
         started = [i for i in touching if i["started_at"] >= start]
-        mttd = [minutes(i["detected_at"] - i["started_at"]) for i in started if i["detected_at"] < end]
-        mttr = [minutes(i["resolved_at"] - i["started_at"]) for i in started
-                if i["resolved_at"] is not None and i["resolved_at"] < end]
+        # DESIGN §4: both over the period's incidents resolved (before its end)
+        resolved = [i for i in started if i["resolved_at"] is not None and i["resolved_at"] < end]
+        mttd = [minutes(i["detected_at"] - i["started_at"]) for i in resolved]
+        mttr = [minutes(i["resolved_at"] - i["started_at"]) for i in resolved]
         recurring = self.recurring(period)
         late = [d for d in self.deadlines(period).values() if d["status"] in ("late", "missing")]
         return {

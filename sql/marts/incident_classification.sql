@@ -41,7 +41,7 @@ critical_islands AS (
     FROM critical_ordered
 ),
 downtime AS (  -- the longest merged outage time of any one critical service, in hours
-    SELECT incident_id, max(us) / 3600e6 AS hours FROM (
+    SELECT incident_id, CAST(max(us) / 3600e6 AS DECIMAL(38, 6)) AS hours FROM (
         SELECT incident_id, service, sum(span) AS us FROM (
             SELECT incident_id, service, island, epoch_us(max(e)) - epoch_us(min(s)) AS span
             FROM critical_islands GROUP BY ALL)

@@ -1,7 +1,8 @@
 -- The period statement of every fund and asset: opening and closing balance (in the asset and in USD), flows,
 -- the daily USD range, and the reconciliation of snapshots against the ledger:
 --   difference = opening + Σ movements in the period − closing, which must be exactly 0.
--- Opening is valued at the close of the day before the period, closing at the close of its last day.
+-- Opening is valued at the close of the day before the period, closing at the close of its last day. Funds and
+-- assets not yet held count as 0.
 WITH w AS (SELECT * FROM windows),
 edges AS (
     SELECT b.fund_id, b.asset,
@@ -12,6 +13,7 @@ edges AS (
     FROM int_fund_balances AS b, w
     WHERE b.t IN (w.start_at, w.end_at)
     GROUP BY b.fund_id, b.asset
+    HAVING bool_or(b.held)  -- funds and assets held at some time in the period
 ),
 flows AS (
     SELECT fund_id, asset,
@@ -25,18 +27,18 @@ flows AS (
 ),
 daily AS (
     SELECT fund_id, asset, min(balance_usd) AS min_usd, max(balance_usd) AS max_usd,
-           CAST(avg(balance_usd) AS DECIMAL(38, 12)) AS mean_usd, count(balance_usd) AS days_valued
+           decimal_mean(balance_usd) AS mean_usd, count(balance_usd) AS days_valued
     FROM marts.insurance_fund_daily, w WHERE period = w.window_id
     GROUP BY fund_id, asset
 )
 SELECT w.window_id AS period, e.fund_id, e.asset,
        e.opening_balance, e.opening_snapshot_at, po.close_usd AS opening_close_usd,
-       usd_value(e.opening_balance, po.close_usd) AS opening_usd,
+       usd_balance(e.opening_balance, po.close_usd) AS opening_usd,
        coalesce(f.inflows, 0) AS inflows, coalesce(f.outflows, 0) AS outflows,
        coalesce(f.inflows_usd, 0) AS inflows_usd, coalesce(f.outflows_usd, 0) AS outflows_usd,
        coalesce(f.movements, 0) AS movements,
        e.closing_balance, e.closing_snapshot_at, pc.close_usd AS closing_close_usd,
-       usd_value(e.closing_balance, pc.close_usd) AS closing_usd,
+       usd_balance(e.closing_balance, pc.close_usd) AS closing_usd,
        d.min_usd, d.max_usd, d.mean_usd, coalesce(d.days_valued, 0) AS days_valued,
        e.opening_balance + coalesce(f.inflows, 0) - coalesce(f.outflows, 0) - e.closing_balance
            AS reconciliation_difference

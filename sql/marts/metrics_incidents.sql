@@ -1,13 +1,13 @@
 -- Incident headline metrics of each window in `windows`, as (window_id, metric, value).
 -- Incidents in a window: started_at in it. Impact minutes: every incident's [started_at, resolved_at or window
--- end) clipped to the window. MTTD over the window's incidents detected before its end, MTTR over those resolved
--- before its end; percentiles interpolate linearly.
+-- end) clipped to the window. MTTD and MTTR over the window's incidents resolved before its end; percentiles
+-- interpolate linearly.
 WITH incidents AS (
     SELECT w.window_id, i.*, w.start_at, w.end_at,
            i.started_at >= w.start_at AS started_in_window,
            (epoch_us(least(coalesce(i.resolved_at, w.end_at), w.end_at))
                - epoch_us(greatest(i.started_at, w.start_at))) / 60e6 AS minutes_in_window,
-           CASE WHEN i.detected_at < w.end_at
+           CASE WHEN i.resolved_at < w.end_at
                 THEN CAST((epoch_us(i.detected_at) - epoch_us(i.started_at)) / 60e6 AS DECIMAL(18, 4)) END AS mttd,
            CASE WHEN i.resolved_at < w.end_at
                 THEN CAST((epoch_us(i.resolved_at) - epoch_us(i.started_at)) / 60e6 AS DECIMAL(18, 4)) END AS mttr

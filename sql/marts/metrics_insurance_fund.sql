@@ -4,8 +4,8 @@
 -- running peak of the daily series, in %.
 WITH valued AS (  -- total USD at each instant, at the close of the day ending there; NULL if any part is unknown
     SELECT b.t, CAST(b.t - INTERVAL 1 DAY AS DATE) AS day,
-           CASE WHEN bool_or(b.balance IS NULL OR p.close_usd IS NULL) THEN NULL
-                ELSE sum(usd_value(b.balance, p.close_usd)) END AS usd
+           CASE WHEN bool_or(usd_balance(b.balance, p.close_usd) IS NULL) THEN NULL
+                ELSE sum(usd_balance(b.balance, p.close_usd)) END AS usd
     FROM int_fund_balances AS b
     LEFT JOIN staging.prices AS p ON p.asset = b.asset AND p.date = CAST(b.t - INTERVAL 1 DAY AS DATE)
     GROUP BY b.t
@@ -35,15 +35,16 @@ wide AS (
     SELECT w.window_id,
            e.opening_usd AS insurance_fund_opening_usd,
            e.closing_usd AS insurance_fund_closing_usd,
-           CAST((e.closing_usd - e.opening_usd) / e.opening_usd * 100 AS DECIMAL(18, 6)) AS insurance_fund_change_pct,
+           CAST((e.closing_usd - e.opening_usd) / nullif(e.opening_usd, 0) * 100 AS DECIMAL(18, 6))
+               AS insurance_fund_change_pct,
            (SELECT min(usd) FROM daily AS d WHERE d.window_id = w.window_id) AS insurance_fund_min_usd,
            (SELECT max(usd) FROM daily AS d WHERE d.window_id = w.window_id) AS insurance_fund_max_usd,
-           (SELECT CAST(avg(usd) AS DECIMAL(38, 12)) FROM daily AS d WHERE d.window_id = w.window_id)
+           (SELECT decimal_mean(usd) FROM daily AS d WHERE d.window_id = w.window_id)
                AS insurance_fund_mean_usd,
            f.inflows_usd AS insurance_fund_inflows_usd,
            f.outflows_usd AS insurance_fund_outflows_usd,
            f.inflows_usd - f.outflows_usd AS insurance_fund_net_flow_usd,
-           (SELECT CAST(coalesce(max((peak - usd) / peak), 0) * 100 AS DECIMAL(18, 6))
+           (SELECT CAST(coalesce(max((peak - usd) / peak) FILTER (WHERE peak > 0), 0) * 100 AS DECIMAL(18, 6))
             FROM daily AS d WHERE d.window_id = w.window_id) AS insurance_fund_max_drawdown_pct,
            f.bankruptcies_covered
     FROM windows AS w
