@@ -100,8 +100,8 @@ class Table:
     rules: tuple[str, ...] = ()
     # Columns whose values must be codes declared in the entity profile: column -> profile list.
     profile_codes: dict[str, str] = field(default_factory=dict)
-    # (asset column, time column): the asset must have a close in `prices` on the UTC day of that time.
-    priced: tuple[str, str] | None = None
+    # (asset column, time column) pairs: the asset must have a close in `prices` on the UTC day of that time.
+    priced: tuple[tuple[str, str], ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -205,7 +205,9 @@ INCIDENTS = Table(
         ("initial_notified_at", "intermediate_reported_at"),
         ("intermediate_reported_at", "final_reported_at"),
     ),
-    rules=("incidents_open_status",),
+    rules=("incidents_open_status", "incidents_cost_in_eur"),
+    # value affected is compared with USD baselines on the start day; the cost with a EUR threshold
+    priced=(("value_affected_currency", "started_at"), ("economic_cost_currency", "classified_at")),
 )
 
 INCIDENT_IMPACTS = Table(
@@ -246,6 +248,7 @@ COMPENSATION_CLAIMS = Table(
     order=(("submitted_at", "decided_at"),),
     references=(Reference("incident_id", "incidents", "incident_id"),),
     rules=("compensation_claims_decision",),
+    priced=(("claimed_asset", "decided_at"),),
 )
 
 COMPENSATION_PAYOUTS = Table(
@@ -263,7 +266,7 @@ COMPENSATION_PAYOUTS = Table(
     ),
     references=(Reference("claim_id", "compensation_claims", "claim_id"),),
     rules=("compensation_payouts_claim_payable",),
-    priced=("asset", "paid_at"),
+    priced=(("asset", "paid_at"),),
 )
 
 INSURANCE_FUND_BALANCES = Table(
@@ -276,7 +279,7 @@ INSURANCE_FUND_BALANCES = Table(
         _ts("as_of", "Instant of the snapshot (UTC)."),
         Column("balance", Kind.DECIMAL, "Balance at as_of, in asset."),
     ),
-    priced=("asset", "as_of"),
+    priced=(("asset", "as_of"),),
     profile_codes={"fund_id": "funds"},
 )
 
@@ -292,7 +295,7 @@ INSURANCE_FUND_MOVEMENTS = Table(
         Column("amount", Kind.DECIMAL, "Signed amount: positive into the fund, negative out of it."),
         Column("kind", Kind.ENUM, "Kind of movement.", values=MOVEMENT_KINDS),
     ),
-    priced=("asset", "occurred_at"),
+    priced=(("asset", "occurred_at"),),
     profile_codes={"fund_id": "funds"},
 )
 

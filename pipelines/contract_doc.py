@@ -30,8 +30,7 @@ def render() -> str:
         rules = [f"`{later}` is not before `{earlier}`" for earlier, later in table.order]
         rules += [f"`{r.column}` names a row of `{r.table}` (`{r.target}`)" for r in table.references]
         rules += [f"`{col}` is a code from the profile's `{lst}`" for col, lst in table.profile_codes.items()]
-        if table.priced:
-            rules.append(f"`{table.priced[0]}` has a close in `prices` on the UTC day of `{table.priced[1]}`")
+        rules += [f"`{asset}` has a close in `prices` on the UTC day of `{time}`" for asset, time in table.priced]
         rules += [f"rule `sql/validation/{r}.sql`" for r in table.rules]
         if rules:
             lines += ["", "Rules: " + "; ".join(rules) + "."]

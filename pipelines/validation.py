@@ -215,11 +215,11 @@ def check_raw_table(
             ).fetchall()
         else:
             skipped.append(f"{ref.column} → {ref.table}.{ref.target}: {ref.table} was not loaded")
-    if table.priced:
+    for asset, time in table.priced:
         if "prices" in loaded:
-            found += con.execute(_priced_sql(table, *table.priced), [table.priced[0]]).fetchall()
+            found += con.execute(_priced_sql(table, asset, time), [asset]).fetchall()
         else:
-            skipped.append("prices of each asset and day: prices was not loaded")
+            skipped.append(f"{asset} priced on the day of {time}: prices was not loaded")
     for rule in table.rules:
         needs = _rule_tables(rule)
         if needs <= loaded:

@@ -275,6 +275,14 @@ CASES = {
         ("insurance_fund_balances.csv", 3, "asset", "ETH", "fund_id=coinm-perp, asset=ETH, as_of=2026-05-15T00:00:00Z"),
         "close on 2026-05-15",
     ),
+    "claim decided in an asset without a price": Case(
+        "compensation_claims", edit("compensation_claims", 1, claimed_asset="DOGE"),
+        ("compensation_claims.csv", 3, "claimed_asset", "DOGE", "claim_id=CLM-2"), "close on 2026-05-06",
+    ),
+    "incident cost in a currency without a price": Case(
+        "incidents", edit("incidents", 0, economic_cost_currency="GBP"),
+        ("incidents.jsonl", 1, "economic_cost_currency", "GBP", "incident_id=INC-1"), "close on 2026-05-03",
+    ),
     "service not in the profile": Case(
         "incident_impacts", edit("incident_impacts", 2, service="staking"),
         ("incident_impacts.csv", 4, "service", "staking",

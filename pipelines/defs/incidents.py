@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from pipelines.contract import INCIDENT_IMPACTS, INCIDENTS
+from pipelines.contract import INCIDENT_IMPACTS, INCIDENTS, PRICES
 from pipelines.defs.ingestion import staging_assets
 from pipelines.defs.partitions import mart_asset
 
-stage_incidents = staging_assets("incidents", [INCIDENTS, INCIDENT_IMPACTS])
+stage_incidents = staging_assets("incidents", [INCIDENTS, INCIDENT_IMPACTS], upstream=[PRICES])
 
 STAGED = [["staging", "incidents"], ["staging", "incident_impacts"], ["staging", "entity_profile"]]
 
