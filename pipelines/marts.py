@@ -98,3 +98,19 @@ def compute_window_metrics(con: duckdb.DuckDBPyConnection, windows: list[Window]
     build_intermediate(con, *FUND_INTERMEDIATES)
     query_into_temp(con, "window_metrics", "marts", *METRIC_QUERIES)
 
+
+
+CHECK_RESULTS_DDL = """
+CREATE TABLE IF NOT EXISTS marts.check_results (
+    period VARCHAR NOT NULL, asset VARCHAR NOT NULL, check_name VARCHAR NOT NULL, severity VARCHAR NOT NULL,
+    failures BIGINT NOT NULL, PRIMARY KEY (period, asset, check_name))"""
+
+
+def record_check(
+    con: duckdb.DuckDBPyConnection, period: str, asset: str, check_name: str, severity: str, failures: int
+) -> None:
+    """Keep the outcome of a check of a period (the latest run's) in `marts.check_results`."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
+    con.execute(CHECK_RESULTS_DDL)
+    con.execute("INSERT OR REPLACE INTO marts.check_results VALUES (?, ?, ?, ?, ?)",
+                [period, asset, check_name, severity, failures])

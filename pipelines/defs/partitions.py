@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.defs.resources import WarehouseResource
-from pipelines.marts import build_mart
+from pipelines.marts import build_mart, record_check
 from pipelines.sql import read_sql
 
 # The first month the definitions know; data before it can still be read, it just has no partition.
@@ -49,10 +49,12 @@ class Check:
             self.name, asset=key, blocking=self.blocking, description=sql_description("checks", self.name)
         )
 
-    def run(self, con: duckdb.DuckDBPyConnection, key: dg.AssetKey) -> dg.AssetCheckResult:
+    def run(self, con: duckdb.DuckDBPyConnection, key: dg.AssetKey, period: str) -> dg.AssetCheckResult:
         cursor = con.execute(read_sql("checks", self.name))
         columns = [d[0] for d in cursor.description]
         failures = cursor.fetchall()
+        # Kept in the warehouse too: the regulator report attests which checks ran and what they found.
+        record_check(con, period, key.to_user_string(), self.name, self.severity.value, len(failures))
         shown = [dict(zip(columns, map(str, row))) for row in failures[:MAX_FAILURES_SHOWN]]
         return dg.AssetCheckResult(
             asset_key=key,
@@ -83,6 +85,6 @@ def mart_asset(
             rows = build_mart(con, name, period_of(context))
             yield dg.MaterializeResult(asset_key=key, metadata={"rows": rows})
             for check in checks:
-                yield check.run(con, key)
+                yield check.run(con, key, period_of(context))
 
     return build

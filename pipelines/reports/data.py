@@ -1,0 +1,75 @@
+"""The data of one period's reports, read from the warehouse by the queries in `sql/reports/`.
+
+Public tables come only from the `public_*` queries: each is an allow-list of public columns with small cells
+already withheld, and the same rows feed the page, the PDF and the CSV/JSON downloads. The `regulator_*` queries
+hold everything, for the confidential report and its attachments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from pipelines.marts import month_windows, set_windows
+from pipelines.periods import previous_month, window
+from pipelines.sql import SQL_DIR, read_sql
+
+Row = dict[str, object]
+
+
+def report_queries(prefix: str) -> list[str]:
+    return sorted(p.stem for p in (SQL_DIR / "reports").glob(f"{prefix}_*.sql"))
+
+
+def _rows(con: duckdb.DuckDBPyConnection, name: str, period: str) -> list[Row]:
+    sql = read_sql("reports", name)
+    cursor = con.execute(sql, {"period": period} if "$period" in sql else None)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+
+@dataclass
+class ReportData:
+    period: str
+    previous_period: str
+    start: datetime
+    end: datetime
+    entity: Row
+    regulators: list[Row]
+    funds: list[Row]
+    metric_definitions: list[Row]
+    public: dict[str, list[Row]]  # query name without prefix -> rows
+    regulator: dict[str, list[Row]]
+
+    @property
+    def headline(self) -> dict[str, Row]:
+        return {row["metric"]: row for row in self.public["headline"]}
+
+    @property
+    def metrics(self) -> dict[str, Row]:
+        return {row["metric"]: row for row in self.regulator["metrics"]}
+
+
+def load_report_data(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
+    set_windows(con, month_windows(period))  # the queries that need the window read it from `windows`
+    start, end = window(period)
+
+    def table(name: str) -> list[Row]:
+        cursor = con.execute(f"SELECT * FROM staging.{name}")
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor.fetchall()]
+
+    return ReportData(
+        period=period,
+        previous_period=previous_month(period),
+        start=start,
+        end=end,
+        entity=table("entity")[0],
+        regulators=table("regulators"),
+        funds=table("funds"),
+        metric_definitions=sorted(table("metric_definitions"), key=lambda r: r["metric"]),
+        public={q.removeprefix("public_"): _rows(con, q, period) for q in report_queries("public")},
+        regulator={q.removeprefix("regulator_"): _rows(con, q, period) for q in report_queries("regulator")},
+    )

@@ -1,0 +1,180 @@
+"""HTML and PDF of the public and regulator reports, and the public CSV/JSON downloads.
+
+One Jinja environment (autoescape, StrictUndefined) over `templates/`; one base layout. WeasyPrint fetches nothing
+but the project's own template assets. The output depends only on the warehouse and the period: dates come from the
+period, the PDF identifiers are derived from the content, and every list is ordered by the SQL.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import jinja2
+import weasyprint
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from pipelines.reports.charts import fund_chart
+from pipelines.reports.data import ReportData, Row
+from pipelines.reports import formatting
+from pipelines.reports.formatting import FILTERS, month_name, usd
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+ASSETS = TEMPLATES / "assets"
+# Shipped beside the public page so that it works offline; the PDF embeds subsets of the same fonts.
+PUBLIC_ASSETS = ("report.css", "fonts/Inter-Regular.otf", "fonts/Inter-SemiBold.otf", "fonts/Inter-Bold.otf",
+                 "fonts/LICENSE-Inter.txt")
+
+
+class RefusedFetch(FatalURLFetchingError):
+    """A report asked for a resource outside the project's template assets."""
+
+
+@dataclass
+class AssetsOnlyFetcher(URLFetcher):
+    """Serves `file:` URLs inside templates/assets/ and refuses everything else, stopping the render."""
+
+    refused: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        path = Path(url.removeprefix("file://").split("?")[0].split("#")[0]).resolve() if url.startswith(
+            "file://") else None
+        if path is None or not path.is_relative_to(ASSETS) or not path.is_file():
+            self.refused.append(url)
+            raise RefusedFetch(f"refused to fetch {url}: only the template assets may be used")
+        return super().fetch(url, headers)
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def _context(data: ReportData, version: int, audience: str) -> dict:
+    headline = data.headline
+    closing = headline["insurance_fund_closing_usd"]["value"]
+    description = (
+        f"Daily value of the insurance funds in {month_name(data.period)}: from "
+        f"{usd(headline['insurance_fund_opening_usd']['value'])} at the start to {usd(closing)} at the end, "
+        f"lowest {usd(headline['insurance_fund_min_usd']['value'])}, "
+        f"highest {usd(headline['insurance_fund_max_usd']['value'])}."
+    )
+    return {
+        "data": data,
+        "audience": audience,
+        "version": version,
+        "k": data.entity["small_cell_k"],
+        "headline": headline,
+        "metrics": data.metrics,
+        "public": data.public,
+        "regulator": data.regulator,
+        "first_day": data.start.date(),
+        "last_day": (data.end - timedelta(days=1)).date(),
+        "fund_chart": fund_chart(data.public["insurance_fund_daily"], "Insurance funds, daily value in USD",
+                                 description),
+        "fund_chart_description": description,
+        "downloads": public_download_names(data),
+        "fmt": SimpleNamespace(**FILTERS, for_unit=formatting.for_unit, signed=formatting.points),
+    }
+
+
+def render_html(template: str, data: ReportData, version: int, audience: str) -> str:
+    return environment().get_template(template).render(**_context(data, version, audience))
+
+
+def _pdf_identifier(html: str) -> bytes:
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+
+
+def write_pdf(html: str, target: Path, *, archival: bool = False, attachments: list[tuple[str, bytes, str]] = ()
+              ) -> AssetsOnlyFetcher:
+    """Render `html` to `target`. Archival: PDF/A-3b, tagged, with `attachments` (name, bytes, description)."""
+    fetcher = AssetsOnlyFetcher()
+    document = weasyprint.HTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=fetcher)
+    options: dict = {"pdf_identifier": _pdf_identifier(html), "pdf_tags": True}
+    if archival:
+        options["pdf_variant"] = "pdf/a-3b"
+        options["attachments"] = [
+            weasyprint.Attachment(string=content, name=name, description=description, relationship="Data",
+                                  url_fetcher=fetcher)
+            for name, content, description in attachments
+        ]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    document.write_pdf(target, **options)
+    return fetcher
+
+
+def _plain(value: object) -> object:
+    """A value for CSV/JSON: decimals as exact strings (never floats), times in ISO 8601 UTC."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def table_csv(rows: list[Row]) -> bytes:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: _plain(v) for k, v in row.items()} for row in rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def table_json(rows: list[Row]) -> bytes:
+    plain = [{k: _plain(v) for k, v in row.items()} for row in rows]
+    return (json.dumps(plain, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def public_download_names(data: ReportData) -> list[str]:
+    return [f"{name}.{ext}" for name in sorted(data.public) for ext in ("csv", "json")]
+
+
+def render_period(data: ReportData, out_dir: Path, version: int = 1) -> dict[str, Path]:
+    """Write public/index.html, public/report.pdf, public/data/* and regulator/report.pdf under out_dir."""
+    public = out_dir / "public"
+    (public / "data").mkdir(parents=True, exist_ok=True)
+    for name, rows in sorted(data.public.items()):
+        (public / "data" / f"{name}.csv").write_bytes(table_csv(rows))
+        (public / "data" / f"{name}.json").write_bytes(table_json(rows))
+    for asset in PUBLIC_ASSETS:
+        (public / "assets" / asset).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ASSETS / asset, public / "assets" / asset)
+    page = render_html("public.html", data, version, "public")
+    (public / "index.html").write_text(page, encoding="utf-8")
+    write_pdf(render_html("public.html", data, version, "public-print"), public / "report.pdf")
+
+    attachments = [
+        (f"{name}.{ext}", encode(rows), f"{name.replace('_', ' ')} ({ext.upper()})")
+        for name, rows in sorted(data.regulator.items())
+        for ext, encode in (("csv", table_csv), ("json", table_json))
+    ]
+    regulator_pdf = out_dir / "regulator" / "report.pdf"
+    write_pdf(render_html("regulator.html", data, version, "regulator"), regulator_pdf, archival=True,
+              attachments=attachments)
+    return {"public_html": public / "index.html", "public_pdf": public / "report.pdf", "regulator_pdf": regulator_pdf}
+
