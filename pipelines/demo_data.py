@@ -38,12 +38,13 @@ import pyarrow.parquet as pq
 
 from pipelines.contract import (
     CATEGORIES,
+    MOVEMENT_KINDS,
     REJECTION_REASONS,
     ROOT_CAUSES,
     TABLES_BY_NAME,
     Kind,
 )
-from pipelines.profile import Profile
+from pipelines.profile import Classification, Profile
 
 DAY = 86_400
 HOUR = 3_600
@@ -116,9 +117,11 @@ IMPACT_WEIGHTS = {  # (major_outage, partial_outage, degraded_performance)
     "major": (0.2, 0.6, 0.2),
     "minor": (0.0, 0.3, 0.7),
 }
-# Share of a service's transactions lost per hour of impact, by impact level.
+# Share of a service's transactions affected while an impact lasts, by impact level.
 IMPACT_INTENSITY = {"major_outage": 1.0, "partial_outage": 0.4, "degraded_performance": 0.1}
 ECONOMIC_COST_MEDIAN_EUR = {"minor": 1_500, "major": 20_000, "critical": 90_000}
+# Wrong liquidations and halts are expensive: the platform makes good the losses it caused.
+ECONOMIC_COST_FACTOR = {"erroneous_liquidation": 4.0, "trading_halt": 2.0, "security": 2.0}
 EU_STATES = ("DE", "FR", "NL", "LU", "IT", "ES", "AT", "IE", "PT", "BE")
 EU_STATE_WEIGHTS = (0.22, 0.16, 0.11, 0.07, 0.1, 0.11, 0.06, 0.06, 0.05, 0.06)
 ROOT_CAUSE_WEIGHTS = {  # for every category but security (cyber attacks) and still-open incidents
@@ -186,19 +189,19 @@ TEAMS = ("platform", "trading-core", "wallets", "payments", "security", "sre")
 
 # Claims per affected client, by incident category: losses from liquidations and halts are claimed most.
 CLAIM_RATE = {
-    "outage": 0.010,
-    "degradation": 0.002,
-    "trading_halt": 0.020,
-    "erroneous_liquidation": 0.060,
-    "withdrawal_delay": 0.004,
-    "deposit_delay": 0.002,
-    "security": 0.010,
-    "data_error": 0.003,
-    "other": 0.0005,
+    "outage": 0.030,
+    "degradation": 0.010,
+    "trading_halt": 0.030,
+    "erroneous_liquidation": 0.040,
+    "withdrawal_delay": 0.015,
+    "deposit_delay": 0.010,
+    "security": 0.020,
+    "data_error": 0.010,
+    "other": 0.003,
 }
-MAX_CLAIMS_PER_INCIDENT = 2_500
-UNLINKED_CLAIMS_PER_MONTH = 40  # claims that name no incident
-AUTOMATIC_SHARE = {"erroneous_liquidation": 0.85, "trading_halt": 0.10, "outage": 0.05}
+MAX_CLAIMS_PER_INCIDENT = 450
+UNLINKED_CLAIMS_PER_MONTH = 180  # claims that name no incident
+AUTOMATIC_SHARE = {"erroneous_liquidation": 0.6, "trading_halt": 0.10, "outage": 0.05}
 CLAIM_MEDIAN_USD = {"erroneous_liquidation": 1_200, "trading_halt": 400, "outage": 250}
 CLAIM_MEDIAN_USD_OTHERWISE = 150
 CLAIM_SIGMA = 1.5
@@ -208,9 +211,9 @@ CLAIM_ASSET_WEIGHTS = (0.60, 0.12, 0.12, 0.09, 0.04, 0.03)
 ACCOUNT_POOL_PER_MONTH = 4_000
 
 DECISIONS_USER = ("approved", "partially_approved", "rejected", "withdrawn")
-DECISION_WEIGHTS_USER = (0.42, 0.16, 0.38, 0.04)
+DECISION_WEIGHTS_USER = (0.40, 0.15, 0.41, 0.04)
 DECISION_WEIGHTS_UNLINKED = (0.25, 0.10, 0.60, 0.05)  # claims naming no incident are weaker
-REJECTION_WEIGHTS = {  # in contract.REJECTION_REASONS order
+REJECTION_WEIGHTS = {
     "unrealized_profit": 0.40,
     "not_affected": 0.20,
     "duplicate": 0.10,
@@ -269,7 +272,7 @@ def generate_demo(landing_dir: Path, first_month: str, months: int, seed: int, p
 
     landing_dir = Path(landing_dir)
     landing_dir.mkdir(parents=True, exist_ok=True)
-    _write_csv(landing_dir / "prices.csv", "prices", _price_rows(window, prices))
+    _write_csv(landing_dir / "prices.csv", "prices", _price_rows(prices))
     _write_jsonl(landing_dir / "incidents.jsonl", "incidents", incidents)
     _write_csv(landing_dir / "incident_impacts.csv", "incident_impacts", impacts)
     _write_csv(landing_dir / "compensation_claims.csv", "compensation_claims", claims)
@@ -303,7 +306,7 @@ def _window(first_month: str, months: int) -> Window:
     return Window(start=starts[0], end=starts[-1], month_starts=tuple(starts))
 
 
-def _off_midnight(t: np.ndarray) -> np.ndarray:
+def _off_midnight(t: np.ndarray | int) -> np.ndarray:
     """Nudge instants that fall exactly on 00:00:00 by one second: snapshots are taken then, and a movement at the
     same instant would leave it ambiguous whether the snapshot includes it."""
     return np.where(t % DAY == 0, t + 1, t)
@@ -347,18 +350,20 @@ def _crash_times(rng: np.random.Generator, window: Window) -> list[int]:
         # Spread crashes over equal segments, each in the middle part of its segment.
         lo = window.start // DAY + (days * i) // count
         hi = window.start // DAY + (days * (i + 1)) // count
-        day = int(rng.integers(lo + (hi - lo) // 4, max(lo + (hi - lo) // 4 + 1, hi - 3)))
+        quarter = (hi - lo) // 4
+        day = int(rng.integers(lo + quarter, hi - max(3, quarter)))
         times.append(day * DAY + int(rng.integers(12 * HOUR, 20 * HOUR)))
     return times
 
 
 class Prices(NamedTuple):
-    """Daily closes from `first_day`, one array per asset: exact (integer 1e-8 USD) and as floats for drawing."""
+    """Daily closes from `first_day`, one array per asset, in exact integer units of 1e-8 USD."""
 
     first_day: int
     close_e8: dict[str, np.ndarray]
 
     def usd(self, asset: str, day: np.ndarray | int) -> np.ndarray:
+        """The close of each day as a float: only for converting drawn USD sizes into asset amounts."""
         return self.close_e8[asset][np.asarray(day) - self.first_day] / 10**PRICE_DECIMALS
 
 
@@ -375,13 +380,16 @@ def _prices(rng: np.random.Generator, window: Window, crash_times: list[int]) ->
     close: dict[str, np.ndarray] = {}
     for asset in CRYPTO:
         sigma = DAILY_VOLATILITY[asset]
-        log_return = sigma * (0.8 * market + 0.6 * rng.standard_normal(n)) - sigma**2 / 2
+        shock = sigma * (0.8 * market + 0.6 * rng.standard_normal(n))
         for index, drop in zip(crash_index, crash_drop):
-            log_return[index] = CRASH_BETA[asset] * np.log1p(-drop)
-            log_return[index + 1] = abs(log_return[index]) * 0.25  # partial rebound the next day
-        log_return[0] = 0.0
-        start = START_CLOSE_USD[asset] * rng.uniform(0.93, 1.07)
-        close[asset] = start * np.exp(np.cumsum(log_return))
+            shock[index] = CRASH_BETA[asset] * np.log1p(-drop)
+            shock[index + 1] = abs(shock[index]) * 0.4  # partial rebound the next day
+        # A slow pull (2 % a day) back towards the starting level keeps a half-year demo from drifting to extremes
+        # that would dominate every dollar figure; day to day it still moves like geometric Brownian motion.
+        log_level = np.zeros(n)
+        for day in range(1, n):
+            log_level[day] = 0.98 * log_level[day - 1] + shock[day]
+        close[asset] = START_CLOSE_USD[asset] * rng.uniform(0.93, 1.07) * np.exp(log_level)
     for asset in STABLECOINS:
         close[asset] = 1 + np.clip(rng.normal(0, 0.00015, n), -0.0004, 0.0004)
     eur = 1.13 + np.cumsum(rng.normal(0, 0.004, n))
@@ -390,7 +398,7 @@ def _prices(rng: np.random.Generator, window: Window, crash_times: list[int]) ->
     return Prices(first_day, {a: np.round(close[a] * 10**PRICE_DECIMALS).astype(np.int64) for a in ASSETS})
 
 
-def _price_rows(window: Window, prices: Prices) -> list[dict]:
+def _price_rows(prices: Prices) -> list[dict]:
     rows = []
     for asset in ASSETS:
         for i, close in enumerate(prices.close_e8[asset]):
@@ -429,7 +437,7 @@ class IncidentFacts(NamedTuple):
 def _incidents(rng: np.random.Generator, window: Window, profile: Profile, crash_times: list[int]
                ) -> tuple[list[dict], list[dict], list[IncidentFacts]]:
     """Incident and impact rows, plus the facts that claims are drawn from."""
-    plans = _incident_plans(rng, window, crash_times)
+    plans = _incident_plans(rng, window, profile, crash_times)
     _draw_severities(rng, plans)
     incidents: list[dict] = []
     impacts: list[dict] = []
@@ -446,7 +454,8 @@ def _incidents(rng: np.random.Generator, window: Window, profile: Profile, crash
     return incidents, impacts, facts
 
 
-def _incident_plans(rng: np.random.Generator, window: Window, crash_times: list[int]) -> list[_Plan]:
+def _incident_plans(rng: np.random.Generator, window: Window, profile: Profile, crash_times: list[int]
+                    ) -> list[_Plan]:
     """Poisson arrivals in each month, plus scripted incidents that every demo must show: a crash-day pair
     overlapping on derivatives, one crossing the first month boundary, and one still open at the end."""
     plans = []
@@ -455,30 +464,34 @@ def _incident_plans(rng: np.random.Generator, window: Window, crash_times: list[
         for t in np.sort(rng.integers(month_start, month_end, count)):
             plans.append(_Plan(started=int(t)))
 
+    codes = profile.service_codes
+    derivatives = "derivatives" if "derivatives" in codes else codes[0]
+    api = "api" if "api" in codes else codes[-1]
     for crash in crash_times:
         # The matching engine halts derivatives trading; minutes later the mark-price feed misfires and liquidates
         # positions wrongly while the halt is still on, so the two incidents overlap on `derivatives`.
-        halt = int(rng.integers(50, 110)) * MINUTE
+        halt = int(rng.integers(50 * MINUTE, 110 * MINUTE))
+        second = [(api, "partial_outage", 2 * MINUTE, int(halt * 0.8))] if api != derivatives else []
         plans.append(_Plan(started=crash, category="trading_halt", severity="critical", duration=halt,
-                           impacts=[("derivatives", "major_outage", 0, None),
-                                    ("api", "partial_outage", 2 * MINUTE, int(halt * 0.8))]))
-        offset = int(rng.integers(8, 25)) * MINUTE
-        duration = int(rng.integers(3 * 60, 8 * 60)) * MINUTE
+                           impacts=[(derivatives, "major_outage", 0, None)] + second))
+        offset = int(rng.integers(8 * MINUTE, 25 * MINUTE))
+        duration = int(rng.integers(3 * HOUR, 8 * HOUR))
         plans.append(_Plan(started=crash + offset, category="erroneous_liquidation", severity="critical",
                            duration=duration,
-                           impacts=[("derivatives", "partial_outage", 0, 40 * MINUTE),
-                                    ("derivatives", "degraded_performance", 40 * MINUTE, None)]))
+                           impacts=[(derivatives, "partial_outage", 0, 40 * MINUTE),
+                                    (derivatives, "degraded_performance", 40 * MINUTE, None)]))
 
     if len(window.month_starts) > 2:
         boundary = window.month_starts[1]
-        plans.append(_Plan(started=boundary - int(rng.integers(60, 180)) * MINUTE, category="withdrawal_delay",
-                           severity="major", duration=int(rng.integers(5 * 60, 10 * 60)) * MINUTE))
+        plans.append(_Plan(started=boundary - int(rng.integers(1 * HOUR, 3 * HOUR)), category="withdrawal_delay",
+                           severity="major", duration=int(rng.integers(5 * HOUR, 10 * HOUR))))
 
     # Open at the end: started a few hours before the window closes, resolved (if ever) after it.
-    started = window.end - int(rng.integers(3 * 60, 20 * 60)) * MINUTE
-    plans.append(_Plan(started=started, category=_pick(rng, ("deposit_delay", "degradation")),
-                       duration=window.end - started + int(rng.integers(1, 48)) * HOUR,
-                       impacts=[(("deposits"), "partial_outage", 0, None)]))
+    started = window.end - int(rng.integers(3 * HOUR, 20 * HOUR))
+    category = _pick(rng, ("deposit_delay", "degradation"))
+    plans.append(_Plan(started=started, category=category,
+                       duration=window.end - started + int(rng.integers(1 * HOUR, 48 * HOUR)),
+                       impacts=[(_pick(rng, _services_for(category, profile)), "partial_outage", 0, None)]))
 
     plans.sort(key=lambda p: p.started)  # stable: ties keep their (deterministic) creation order
     return plans
@@ -553,8 +566,10 @@ def _incident(rng: np.random.Generator, incident_id: str, plan: _Plan, window: W
     for position, (code, impact, start, end) in enumerate(plan.impacts):
         if start >= horizon:
             continue
-        if end is not None and (end >= horizon or (end == duration and rng.random() < 0.5)):
-            end = None  # "until the incident is resolved"
+        if end is not None and resolved is None and end >= horizon:
+            end = None  # still running when the window closes
+        elif end is None and resolved is not None and rng.random() < 0.5:
+            end = duration  # some status pages close every component explicitly at resolution
         impact_rows.append({"incident_id": incident_id, "service": code, "impact": impact,
                             "started_at": started + start,
                             "ended_at": None if end is None else started + end})
@@ -573,10 +588,11 @@ def _incident(rng: np.random.Generator, incident_id: str, plan: _Plan, window: W
                           / services[c].daily_transactions * rng.lognormal(0, 0.3) * 100)
                       for c in transactions_by_service)
     member_states = _member_states(rng, severity)
-    data_loss = bool(rng.random() < (0.25 if plan.category == "data_error" else 0.01))
+    data_loss = bool(rng.random() < (0.25 if plan.category == "data_error" else 0.02))
     malicious = bool(plan.category == "security" and rng.random() < 0.6)
     reputational = bool(rng.random() < {"critical": 0.7, "major": 0.15, "minor": 0.01}[severity])
-    cost_cents = int(rng.lognormal(np.log(ECONOMIC_COST_MEDIAN_EUR[severity]), 1.2) * 100)
+    cost_median = ECONOMIC_COST_MEDIAN_EUR[severity] * ECONOMIC_COST_FACTOR.get(plan.category, 1.0)
+    cost_cents = int(rng.lognormal(np.log(cost_median), 1.2) * 100)
 
     detected = started + int(30 + rng.exponential({"minor": 6, "major": 4, "critical": 2}[severity] * MINUTE))
     detected = min(detected, started + max(duration // 2, 30), window.end - 2)
@@ -608,7 +624,8 @@ def _incident(rng: np.random.Generator, incident_id: str, plan: _Plan, window: W
     text = {"service": service_name, "asset": asset, "component": _pick(rng, COMPONENTS),
             "version": f"{int(rng.integers(3, 9))}.{int(rng.integers(0, 40))}.{int(rng.integers(0, 10))}",
             "team": _pick(rng, TEAMS), "ticket": int(rng.integers(1000, 9999))}
-    closing = " The issue has been resolved." if resolved is not None else " We are investigating and will post updates."
+    closing = " The issue has been resolved." if resolved is not None else (
+        " We are investigating and will post updates.")
     notes = None if rng.random() < 0.3 else _pick(rng, INTERNAL_NOTES).format(**text)
 
     incident = {
@@ -675,8 +692,8 @@ def _status(rng: np.random.Generator, severity: str, started: int, resolved: int
     return "resolved"
 
 
-def _notifications(rng: np.random.Generator, classified: int, resolved: int | None, window: Window, rules: Any
-                   ) -> tuple[int | None, int | None, int | None]:
+def _notifications(rng: np.random.Generator, classified: int, resolved: int | None, window: Window,
+                   rules: Classification) -> tuple[int | None, int | None, int | None]:
     """Initial, intermediate and final report times: mostly within the deadlines, about one in ten late; each
     one only if it was sent before the window's end (and the final one only once resolved)."""
     initial_due = rules.initial_notification_hours_after_classification * HOUR
@@ -749,7 +766,7 @@ def _claim(rng: np.random.Generator, window: Window, prices: Prices, pool: int, 
     claimed = _usd_to_minor(usd, asset, prices, min(submitted, window.end - 1) // DAY)
 
     if automatic:
-        decision = "approved" if rng.random() < 0.88 else "partially_approved"
+        decision = "approved" if rng.random() < 0.8 else "partially_approved"
         decided = submitted + int(rng.lognormal(np.log(2 * HOUR), 0.8))
     else:
         weights = DECISION_WEIGHTS_USER if incident else DECISION_WEIGHTS_UNLINKED
@@ -758,7 +775,7 @@ def _claim(rng: np.random.Generator, window: Window, prices: Prices, pool: int, 
     reasons = REJECTION_WEIGHTS if incident else REJECTION_WEIGHTS_UNLINKED
     reason = _pick(rng, REJECTION_REASONS, [reasons[r] for r in REJECTION_REASONS])
     fraction = rng.uniform(0.2, 0.9)
-    # Average account numbers drawn with a skew (u**1.5), so that active traders claim more than once.
+    # Account numbers drawn with a skew (u**1.5 favours low numbers), so that active traders claim more than once.
     account = int(pool * rng.random() ** 1.5)
     if decided >= window.end:
         decision = "pending"
@@ -829,8 +846,8 @@ def _payouts(rng: np.random.Generator, window: Window, claims: list[dict], incid
             continue
         asset = claim["claimed_asset"]
         automatic = claim["channel"] == "automatic"
-        paid = int(claim["decided_at"] + rng.lognormal(np.log((0.5 if automatic else 18) * HOUR), 1.0))
-        paid = int(_off_midnight(np.int64(paid)))
+        paid = int(_off_midnight(claim["decided_at"] + int(rng.lognormal(np.log((0.5 if automatic else 18) * HOUR),
+                                                                           1.0))))
         incident = by_id.get(claim["incident_id"])
         share = 0.0
         if incident is not None and incident.category == "erroneous_liquidation":
@@ -841,7 +858,7 @@ def _payouts(rng: np.random.Generator, window: Window, claims: list[dict], incid
         funding = "insurance_fund" if insured else "company"
         method = _pick(rng, PAYOUT_METHODS, PAYOUT_METHOD_WEIGHTS)
         approved = _minor(claim["approved_amount"], asset)
-        rebate_at = int(_off_midnight(np.int64(paid + int(rng.uniform(5 * MINUTE, 3 * HOUR)))))
+        rebate_at = int(_off_midnight(paid + int(rng.uniform(5 * MINUTE, 3 * HOUR))))
         credit = _round_to_granule(int(approved * rng.uniform(0.5, 0.9)), asset)
         if paid >= window.end:
             continue
@@ -869,11 +886,12 @@ class Movements(NamedTuple):
     fund: np.ndarray  # index into the fund holdings
     asset: np.ndarray  # index into ASSETS
     amount: np.ndarray  # int64, signed
-    kind: np.ndarray  # index into MOVEMENT_KIND_NAMES
+    kind: np.ndarray  # index into contract.MOVEMENT_KINDS
 
 
-MOVEMENT_KIND_NAMES = ("liquidation_surplus", "bankruptcy_cover", "platform_contribution", "compensation", "adl",
-                       "transfer")
+SURPLUS, BANKRUPTCY, CONTRIBUTION, COMPENSATION, ADL, TRANSFER = (
+    MOVEMENT_KINDS.index(k) for k in ("liquidation_surplus", "bankruptcy_cover", "platform_contribution",
+                                      "compensation", "adl", "transfer"))
 
 
 def _usd_to_fund_units(usd: np.ndarray, asset: str, prices: Prices, t: np.ndarray) -> np.ndarray:
@@ -887,48 +905,17 @@ def _fund_movements(rng: np.random.Generator, window: Window, prices: Prices, cr
                     holdings: list[tuple[str, tuple[tuple[str, int], ...]]], payouts: list[Payout]
                     ) -> tuple[Movements, dict[tuple[int, str], int]]:
     """The signed fund ledger (vectorised: this is the large table) and each fund/asset's initial balance."""
-    days = np.arange(window.start // DAY, window.end // DAY)
-    crash_days = {t // DAY for t in crash_times}
-    is_crash = np.isin(days, list(crash_days))
     parts: list[tuple[np.ndarray, int, int, np.ndarray, int]] = []  # (times, fund, asset, amounts, kind)
     initial: dict[tuple[int, str], int] = {}
-
     for fund, (_, held) in enumerate(holdings):
         for asset, approximate in held:
-            a = ASSETS.index(asset)
-            start_units = int(approximate * rng.uniform(0.95, 1.05) * 10 ** DECIMALS[asset])
-            initial[(fund, asset)] = start_units * 10 ** (FUND_SCALE - DECIMALS[asset])
-            balance_usd = approximate * float(prices.usd(asset, window.start // DAY))
-
-            # Liquidation surpluses: many small inflows every day, three times as many on crash days.
-            per_day = rng.poisson(rng.uniform(50, 150) * np.where(is_crash, 3, 1))
-            t = np.repeat(days, per_day) * DAY + rng.integers(1, DAY, per_day.sum())
-            usd = rng.lognormal(np.log(600), 1.3, t.size)
-            parts.append((t, fund, a, _usd_to_fund_units(usd, asset, prices, t), 0))
-
-            # Bankruptcy covers: rare on calm days, bursts in the hours after a crash; Pareto-sized, each capped
-            # at 1.5 % of the fund so that even a bad day cannot empty it.
-            calm = rng.poisson(0.4, days.size)
-            t_calm = np.repeat(days, calm) * DAY + rng.integers(1, DAY, calm.sum())
-            t_crash = np.concatenate([c + rng.exponential(2 * HOUR, rng.poisson(30)).astype(np.int64)
-                                      for c in crash_times] or [np.zeros(0, np.int64)])
-            t = np.concatenate([t_calm, t_crash])
-            usd = np.minimum(8_000 * (1 + rng.pareto(1.1, t.size)), 0.015 * balance_usd)
-            parts.append((t, fund, a, -_usd_to_fund_units(usd, asset, prices, t), 1))
-
-            # Auto-deleveraging: a handful of outflows when the fund steps back during a crash.
-            t = np.concatenate([c + rng.exponential(3 * HOUR, rng.poisson(3)).astype(np.int64)
-                                for c in crash_times] or [np.zeros(0, np.int64)])
-            usd = rng.lognormal(np.log(50_000), 1.0, t.size)
-            parts.append((t, fund, a, -_usd_to_fund_units(usd, asset, prices, t), 4))
-
-            # Platform contribution: once a month, on the first day in the morning, 0.3-0.8 % of the fund.
-            t = np.array(window.month_starts[:-1], dtype=np.int64) + rng.integers(9 * HOUR, 11 * HOUR,
-                                                                                 len(window.month_starts) - 1)
-            usd = balance_usd * rng.uniform(0.003, 0.008, t.size)
-            parts.append((t, fund, a, _usd_to_fund_units(usd, asset, prices, t), 2))
-
-    parts += _transfers(rng, window, holdings, days)
+            units = int(approximate * rng.uniform(0.95, 1.05) * 10 ** DECIMALS[asset])
+            initial[(fund, asset)] = units * 10 ** (FUND_SCALE - DECIMALS[asset])
+            balance_usd = units / 10 ** DECIMALS[asset] * float(prices.usd(asset, window.start // DAY))
+            for t, usd, kind in _market_flows(rng, window, crash_times, balance_usd):
+                sign = 1 if kind in (SURPLUS, CONTRIBUTION) else -1
+                parts.append((t, fund, ASSETS.index(asset), sign * _usd_to_fund_units(usd, asset, prices, t), kind))
+    parts += _transfers(rng, holdings, window)
     parts += _compensations(holdings, payouts)
 
     occurred = np.concatenate([_off_midnight(np.asarray(p[0], dtype=np.int64)) for p in parts])
@@ -936,30 +923,67 @@ def _fund_movements(rng: np.random.Generator, window: Window, prices: Prices, cr
     asset = np.concatenate([np.full(len(p[0]), p[2]) for p in parts])
     amount = np.concatenate([np.asarray(p[3], dtype=np.int64) for p in parts])
     kind = np.concatenate([np.full(len(p[0]), p[4]) for p in parts])
-    inside = occurred < window.end  # crash aftermaths may spill over the end
-    # Sort by time; ties keep generation order (lexsort is stable, last key first).
+    # Sort by time; ties keep generation order (lexsort is stable, last key first). Crash aftermaths may spill
+    # over the window's end: those movements are dropped.
     order = np.lexsort((np.arange(occurred.size), occurred))
-    order = order[inside[order]]
+    order = order[occurred[order] < window.end]
     movements = Movements(occurred[order], fund[order], asset[order], amount[order], kind[order])
     _check_never_negative(holdings, initial, movements)
     return movements, initial
 
 
-def _transfers(rng: np.random.Generator, window: Window, holdings: list[tuple[str, tuple[tuple[str, int], ...]]],
-               days: np.ndarray) -> list[tuple[np.ndarray, int, int, np.ndarray, int]]:
-    """USDT rebalancing between the first two funds: an outflow and an equal inflow at the same instant."""
+def _market_flows(rng: np.random.Generator, window: Window, crash_times: list[int], balance_usd: float
+                  ) -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """(instants, USD sizes, kind) of one fund/asset's trading-driven movements. Sizes scale with the fund so a
+    small fund is not swamped: over a calm month it grows a little, and each crash costs it a few per cent."""
+    days = np.arange(window.start // DAY, window.end // DAY)
+    is_crash = np.isin(days, [t // DAY for t in crash_times])
+
+    def during(per_day: np.ndarray) -> np.ndarray:  # `per_day[i]` instants spread over day i
+        return np.repeat(days, per_day) * DAY + rng.integers(1, DAY, per_day.sum())
+
+    def after_crashes(mean_count: float, mean_delay: float) -> np.ndarray:  # bursts in the hours after crashes
+        return np.concatenate([c + rng.exponential(mean_delay, rng.poisson(mean_count)).astype(np.int64)
+                               for c in crash_times])
+
+    # Liquidation surpluses: 50-150 small lognormal inflows a day, three times as many on crash days.
+    t = during(rng.poisson(rng.uniform(50, 150) * np.where(is_crash, 3, 1)))
+    surplus = (t, rng.lognormal(np.log(2.5e-6 * balance_usd), 1.3, t.size), SURPLUS)
+
+    # Bankruptcy covers: about one a day, in bursts after a crash, Pareto-sized (heavy-tailed), each capped at
+    # 1.5 % of the fund so that even a bad day cannot empty it.
+    calm = during(rng.poisson(0.8, days.size))
+    crash = after_crashes(40, 2 * HOUR)
+    scale = np.concatenate([np.full(calm.size, 5e-5), np.full(crash.size, 2e-4)]) * balance_usd
+    size = np.minimum(scale * (1 + rng.pareto(1.1, scale.size)), 0.015 * balance_usd)
+    bankruptcy = (np.concatenate([calm, crash]), size, BANKRUPTCY)
+
+    # Auto-deleveraging: a handful of outflows while the crash unwinds.
+    t = after_crashes(3, 3 * HOUR)
+    adl = (t, rng.lognormal(np.log(2e-4 * balance_usd), 1.0, t.size), ADL)
+
+    # Platform contribution: on the first of each month, mid-morning, 0.3-0.8 % of the fund.
+    t = np.array(window.month_starts[:-1]) + rng.integers(9 * HOUR, 11 * HOUR, len(window.month_starts) - 1)
+    contribution = (t, balance_usd * rng.uniform(0.003, 0.008, t.size), CONTRIBUTION)
+    return [surplus, bankruptcy, adl, contribution]
+
+
+def _transfers(rng: np.random.Generator, holdings: list[tuple[str, tuple[tuple[str, int], ...]]], window: Window
+               ) -> list[tuple[np.ndarray, int, int, np.ndarray, int]]:
+    """USDT rebalancing between the first two funds holding it: an outflow and an equal inflow at the same
+    instant, about three a month."""
     usdt_funds = [i for i, (_, held) in enumerate(holdings) if "USDT" in (a for a, _ in held)][:2]
     if len(usdt_funds) < 2:
         return []
-    t = days[rng.random(days.size) < 0.1] * DAY + rng.integers(1, DAY)
-    t = np.sort(t)
-    amount = rng.integers(500_000, 3_000_000, t.size) * 10**FUND_SCALE  # whole USDT
-    # Mostly from the large USD-margined fund to the small coin-margined one.
-    to_second = rng.random(t.size) < 0.8
+    days = np.arange(window.start // DAY, window.end // DAY)
+    chosen = days[rng.random(days.size) < 0.1]
+    t = chosen * DAY + rng.integers(1, DAY, chosen.size)
+    amount = rng.integers(200_000, 1_500_000, t.size) * 10**FUND_SCALE  # whole USDT
+    # More often from the large USD-margined fund to the small coin-margined one than back.
+    sign = np.where(rng.random(t.size) < 0.6, 1, -1)
     usdt = ASSETS.index("USDT")
     first, second = usdt_funds
-    sign = np.where(to_second, 1, -1)
-    return [(t, first, usdt, -sign * amount, 5), (t, second, usdt, sign * amount, 5)]
+    return [(t, first, usdt, -sign * amount, TRANSFER), (t, second, usdt, sign * amount, TRANSFER)]
 
 
 def _compensations(holdings: list[tuple[str, tuple[tuple[str, int], ...]]], payouts: list[Payout]
@@ -973,7 +997,7 @@ def _compensations(holdings: list[tuple[str, tuple[tuple[str, int], ...]]], payo
         fund = _compensating_fund(holdings, asset)
         assert fund is not None  # payouts are only insurance-funded in assets a fund holds
         amount = payout.minor * 10 ** (FUND_SCALE - DECIMALS[asset])
-        parts.append((np.array([payout.row["paid_at"]]), fund, ASSETS.index(asset), np.array([-amount]), 3))
+        parts.append((np.array([payout.row["paid_at"]]), fund, ASSETS.index(asset), np.array([-amount]), COMPENSATION))
     return parts
 
 
@@ -1090,7 +1114,7 @@ def _write_movements(path: Path, holdings: list[tuple[str, tuple[tuple[str, int]
         "asset": codes(movements.asset, ASSETS),
         "occurred_at": pa.array(movements.occurred_at * 1_000_000, pa.timestamp("us", tz="UTC")),
         "amount": _decimal_array(movements.amount, FUND_SCALE),
-        "kind": codes(movements.kind, MOVEMENT_KIND_NAMES),
+        "kind": codes(movements.kind, MOVEMENT_KINDS),
     }
     names = TABLES_BY_NAME["insurance_fund_movements"].column_names
     assert sorted(columns) == sorted(names)
