@@ -161,10 +161,10 @@ def _publish(settings: Settings, periods: list[str]) -> None:
     typer.echo(f"Validating and staging {settings.landing} into {settings.warehouse}")
     _materialize(settings, "key:staging/*")
     for period in periods:
-        typer.echo(f"{period}: building marts and metrics")
-        _materialize(settings, "key:marts/*", partition=period)
+        typer.echo(f"{period}: building marts, checks, metrics and reports; publishing")
+        _materialize(settings, "key:marts/* or key:reports/* or key:publishing/period_publication", partition=period)
     typer.echo(f"Writing the analyst snapshot {settings.reports / 'analytics.duckdb'}")
-    _materialize(settings, "key:publishing/*")
+    _materialize(settings, "key:publishing/analytics_snapshot")
     typer.echo("Done.")
 
 

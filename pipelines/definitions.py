@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.defs import compensation, incidents, insurance_fund, metrics, publishing, reference
+from pipelines.defs import compensation, incidents, insurance_fund, metrics, publishing, reference, reports
 from pipelines.defs.resources import make_resources
 
 ingest_job = dg.define_asset_job(
@@ -15,6 +15,7 @@ defs = dg.Definitions.merge(
     compensation.defs,
     insurance_fund.defs,
     metrics.defs,
+    reports.defs,
     publishing.defs,
     dg.Definitions(jobs=[ingest_job], resources=make_resources()),
 )

@@ -59,13 +59,18 @@ class LandingResource(dg.ConfigurableResource):
 
 
 class ReportsResource(dg.ConfigurableResource):
-    """Where publications go: reports/ with one folder per period, and the analyst snapshot."""
+    """Where publications go (reports/: a folder per period, the archive page, the analyst snapshot), and the
+    working folder where a period's files are built before publication."""
 
     path: str
+    build_path: str = "data/build"
 
     @property
     def directory(self) -> Path:
         return Path(self.path)
+
+    def build_dir(self, period: str) -> Path:
+        return Path(self.build_path) / period
 
     @property
     def analytics_snapshot(self) -> Path:
@@ -81,5 +86,9 @@ def make_resources(
             profile_path=profile if profile is not None else default_profile_path(),
         ),
         "warehouse": WarehouseResource(path=warehouse or default_path("TRANSPARENCY_WAREHOUSE", "data/warehouse.duckdb")),
-        "reports": ReportsResource(path=reports or default_path("TRANSPARENCY_REPORTS", "reports")),
+        "reports": ReportsResource(
+            path=reports or default_path("TRANSPARENCY_REPORTS", "reports"),
+            build_path=str(Path(warehouse or default_path("TRANSPARENCY_WAREHOUSE", "data/warehouse.duckdb")).parent
+                           / "build"),
+        ),
     }

@@ -105,9 +105,10 @@ def _pdf_identifier(html: str) -> bytes:
     return hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
 
 
-def write_pdf(html: str, target: Path, *, archival: bool = False, attachments: list[tuple[str, bytes, str]] = ()
-              ) -> AssetsOnlyFetcher:
-    """Render `html` to `target`. Archival: PDF/A-3b, tagged, with `attachments` (name, bytes, description)."""
+def write_pdf(html: str, target: Path, *, archival: bool = False, attachments: list[tuple[str, bytes, str]] = (),
+              stamp: datetime | None = None) -> AssetsOnlyFetcher:
+    """Render `html` to `target`. Archival: PDF/A-3b, tagged, with `attachments` (name, bytes, description)
+    dated `stamp` (the period, never the clock)."""
     fetcher = AssetsOnlyFetcher()
     document = weasyprint.HTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=fetcher)
     options: dict = {"pdf_identifier": _pdf_identifier(html), "pdf_tags": True}
@@ -115,7 +116,7 @@ def write_pdf(html: str, target: Path, *, archival: bool = False, attachments: l
         options["pdf_variant"] = "pdf/a-3b"
         options["attachments"] = [
             weasyprint.Attachment(string=content, name=name, description=description, relationship="Data",
-                                  url_fetcher=fetcher)
+                                  url_fetcher=fetcher, created=stamp, modified=stamp)
             for name, content, description in attachments
         ]
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -161,9 +162,7 @@ def render_period(data: ReportData, out_dir: Path, version: int = 1) -> dict[str
     for name, rows in sorted(data.public.items()):
         (public / "data" / f"{name}.csv").write_bytes(table_csv(rows))
         (public / "data" / f"{name}.json").write_bytes(table_json(rows))
-    for asset in PUBLIC_ASSETS:
-        (public / "assets" / asset).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ASSETS / asset, public / "assets" / asset)
+    copy_public_assets(public)
     page = render_html("public.html", data, version, "public")
     (public / "index.html").write_text(page, encoding="utf-8")
     write_pdf(render_html("public.html", data, version, "public-print"), public / "report.pdf")
@@ -175,6 +174,23 @@ def render_period(data: ReportData, out_dir: Path, version: int = 1) -> dict[str
     ]
     regulator_pdf = out_dir / "regulator" / "report.pdf"
     write_pdf(render_html("regulator.html", data, version, "regulator"), regulator_pdf, archival=True,
-              attachments=attachments)
+              attachments=attachments, stamp=data.end - timedelta(seconds=1))
     return {"public_html": public / "index.html", "public_pdf": public / "report.pdf", "regulator_pdf": regulator_pdf}
 
+
+
+def copy_public_assets(folder: Path) -> None:
+    for asset in PUBLIC_ASSETS:
+        (folder / "assets" / asset).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ASSETS / asset, folder / "assets" / asset)
+
+
+def write_archive(reports_dir: Path, entity: Row, periods: list[dict]) -> Path:
+    """reports/index.html: every period with its latest version, replaced atomically."""
+    copy_public_assets(reports_dir)
+    page = environment().get_template("archive.html").render(entity=entity, periods=periods)
+    target = reports_dir / "index.html"
+    temporary = target.with_name(".index.html.tmp")
+    temporary.write_text(page, encoding="utf-8")
+    temporary.replace(target)
+    return target
