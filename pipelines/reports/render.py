@@ -151,6 +151,15 @@ def table_json(rows: list[Row]) -> bytes:
     return (json.dumps(plain, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+def regulator_attachments(data: ReportData) -> list[tuple[str, bytes, str]]:
+    """Every table of the regulator report as CSV and JSON: (file name, bytes, description)."""
+    return [
+        (f"{name}.{ext}", encode(rows), f"{name.replace('_', ' ')} ({ext.upper()})")
+        for name, rows in sorted(data.regulator.items())
+        for ext, encode in (("csv", table_csv), ("json", table_json))
+    ]
+
+
 def public_download_names(data: ReportData) -> list[str]:
     return [f"{name}.{ext}" for name in sorted(data.public) for ext in ("csv", "json")]
 
@@ -167,14 +176,9 @@ def render_period(data: ReportData, out_dir: Path, version: int = 1) -> dict[str
     (public / "index.html").write_text(page, encoding="utf-8")
     write_pdf(render_html("public.html", data, version, "public-print"), public / "report.pdf")
 
-    attachments = [
-        (f"{name}.{ext}", encode(rows), f"{name.replace('_', ' ')} ({ext.upper()})")
-        for name, rows in sorted(data.regulator.items())
-        for ext, encode in (("csv", table_csv), ("json", table_json))
-    ]
     regulator_pdf = out_dir / "regulator" / "report.pdf"
     write_pdf(render_html("regulator.html", data, version, "regulator"), regulator_pdf, archival=True,
-              attachments=attachments, stamp=data.end - timedelta(seconds=1))
+              attachments=regulator_attachments(data), stamp=data.end - timedelta(seconds=1))
     return {"public_html": public / "index.html", "public_pdf": public / "report.pdf", "regulator_pdf": regulator_pdf}
 
 
