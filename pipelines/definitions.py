@@ -1,12 +1,37 @@
-"""The Dagster code location: every domain's definitions merged, with the resources configured once."""
+"""The Dagster code location: every domain's definitions merged, the monthly job and its schedule, and the
+resources configured once."""
+
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.defs import compensation, incidents, insurance_fund, metrics, publishing, reference, reports
-from pipelines.defs.resources import make_resources
+from pipelines.defs.partitions import monthly
+from pipelines.defs.resources import default_profile_path, make_resources
+from pipelines.profile import load_profile
 
 ingest_job = dg.define_asset_job(
     "ingest", selection=dg.AssetSelection.key_prefixes("staging"), description="Validate and stage every landing file."
+)
+
+# One run per month: staging, marts and their checks, metrics, reports, publication, the analyst snapshot.
+monthly_publication = dg.define_asset_job(
+    "monthly_publication",
+    selection=dg.AssetSelection.all(),
+    partitions_def=monthly,
+    description="Build and publish one month; the schedule runs it for the month before, backfills for any range.",
+)
+
+_profile_path = default_profile_path()
+publication_day = load_profile(Path(_profile_path) if _profile_path else None).publication_day
+
+monthly_publication_schedule = dg.build_schedule_from_partitioned_job(
+    monthly_publication,
+    name="monthly_publication_schedule",
+    description=f"Publishes the previous month on day {publication_day} of each month at 06:00 UTC.",
+    day_of_month=publication_day,
+    hour_of_day=6,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
 defs = dg.Definitions.merge(
@@ -17,5 +42,9 @@ defs = dg.Definitions.merge(
     metrics.defs,
     reports.defs,
     publishing.defs,
-    dg.Definitions(jobs=[ingest_job], resources=make_resources()),
+    dg.Definitions(
+        jobs=[ingest_job, monthly_publication],
+        schedules=[monthly_publication_schedule],
+        resources=make_resources(),
+    ),
 )
