@@ -17,6 +17,7 @@ from pipelines import contract_doc
 from pipelines.defs.resources import default_path, default_profile_path, make_resources
 from pipelines.periods import last_complete_month, months_ending, parse_month
 from pipelines.profile import ProfileError, load_profile
+from pipelines.publication import verify_version
 from pipelines.staging import validate_landing
 
 app = typer.Typer(
@@ -63,7 +64,7 @@ def _profile(settings: Settings):
         _fail(str(exc))
 
 
-def _materialize(settings: Settings, selection: str, partition: str | None = None) -> None:
+def _materialize(settings: Settings, selection: str, partition: str | None = None, reason: str | None = None) -> None:
     """Run the definitions' assets matching `selection` in-process; exit non-zero with the failures if any."""
     from pipelines.definitions import defs
 
@@ -78,8 +79,11 @@ def _materialize(settings: Settings, selection: str, partition: str | None = Non
         instance=instance,
         raise_on_error=False,
         tags={"launched_by": "transparency-cli"},
-        # The CLI prints its own progress; Dagster's step-by-step log is in the UI when DAGSTER_HOME is set.
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        run_config={
+            # The CLI prints its own progress; Dagster's step-by-step log is in the UI when DAGSTER_HOME is set.
+            "loggers": {"console": {"config": {"log_level": "WARNING"}}},
+            **({"ops": {"publishing__period_publication": {"config": {"reason": reason}}}} if reason else {}),
+        },
     )
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
@@ -147,22 +151,45 @@ def demo(
 def run(
     ctx: typer.Context,
     period: Annotated[str, typer.Option(help="The month to build and publish, YYYY-MM.")],
+    reason: Annotated[
+        str | None, typer.Option(help="Why a restated month changed, for its corrections log (default: late data).")
+    ] = None,
 ) -> None:
     """Ingest, aggregate and publish one month: the same assets the monthly schedule runs."""
     try:
         parse_month(period)
     except ValueError as exc:
         _fail(str(exc))
-    _publish(ctx.obj, [period])
+    _publish(ctx.obj, [period], reason)
 
 
-def _publish(settings: Settings, periods: list[str]) -> None:
+@app.command()
+def verify(
+    ctx: typer.Context,
+    version_dir: Annotated[Path, typer.Argument(help="A published version, e.g. reports/2026-10/v1.")],
+    trust_root: Annotated[
+        Path | None, typer.Option(help="Certificate trusted to sign (default: the profile's signing certificate).")
+    ] = None,
+) -> None:
+    """Re-hash a published version against its manifest and validate its signature."""
+    settings: Settings = ctx.obj
+    root = trust_root or Path(_profile(settings).signing.certificate)
+    problems = verify_version(version_dir, root if root.is_file() else None)
+    if problems:
+        for problem in problems:
+            typer.echo(f"{version_dir}: {problem}", err=True)
+        _fail(f"{version_dir}: {len(problems)} problems; this version cannot be trusted.")
+    typer.echo(f"{version_dir}: every file matches its manifest and the signature is valid.")
+
+
+def _publish(settings: Settings, periods: list[str], reason: str | None = None) -> None:
     """Stage the landing files once, then build every period in order, then replace the analyst snapshot."""
     typer.echo(f"Validating and staging {settings.landing} into {settings.warehouse}")
     _materialize(settings, "key:staging/*")
     for period in periods:
         typer.echo(f"{period}: building marts, checks, metrics and reports; publishing")
-        _materialize(settings, "key:marts/* or key:reports/* or key:publishing/period_publication", partition=period)
+        _materialize(settings, "key:marts/* or key:reports/* or key:publishing/period_publication", partition=period,
+                     reason=reason)
     typer.echo(f"Writing the analyst snapshot {settings.reports / 'analytics.duckdb'}")
     _materialize(settings, "key:publishing/analytics_snapshot")
     typer.echo("Done.")

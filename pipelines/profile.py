@@ -55,6 +55,15 @@ class Classification(_Strict):
     final_report_months_after_intermediate: int = 1
 
 
+class Signing(_Strict):
+    """The certificate and key that sign the regulator PDF. Paths are relative to the working directory."""
+
+    certificate: str
+    private_key: str
+    key_password_env: str = ""  # the environment variable holding the key's password, if it has one
+    self_signed_demo: bool = False  # make a self-signed pair when missing: demo profiles only
+
+
 class Profile(_Strict):
     legal_name: str
     lei: str
@@ -65,6 +74,7 @@ class Profile(_Strict):
     funds: tuple[Fund, ...] = Field(min_length=1)
     regulators: tuple[Regulator, ...] = Field(min_length=1)
     classification: Classification = Classification()
+    signing: Signing
 
     @field_validator("lei")
     @classmethod

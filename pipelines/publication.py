@@ -1,8 +1,10 @@
 """Publishing a period's reports as an immutable version: reports/YYYY-MM/vN/.
 
-A version is assembled in a temporary folder beside its final place, with a manifest of every file, and renamed
-into place in one step, so a reader (or a crash) sees either no version N or all of it. A published version is
-never modified: when the same inputs give the same bytes nothing new is published; otherwise the next version is.
+A version is assembled in a temporary folder beside its final place — files, signed regulator PDF, manifest — and
+renamed into place in one step, so a reader (or a crash) sees either no version N or all of it, and a later run
+clears what a crash left behind. A published version is never modified: when the same inputs give the same
+document nothing new is published; otherwise the next version is, with a corrections entry for every figure that
+changed since the version before.
 """
 
 from __future__ import annotations
@@ -12,14 +14,26 @@ import json
 import os
 import re
 import shutil
+import signal
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 
 import duckdb
 
+from pipelines.signing import SigningKey, sign_pdf, verify_pdf_signature
+
 MANIFEST = "manifest.json"
+SIGNED_FILES = ("regulator/report.pdf",)
 VERSION_DIR = re.compile(r"v(\d+)")
+LATE_DATA = "late data"
+
+
+def crash_point(step: str) -> None:
+    """Fault injection for the crash tests: TRANSPARENCY_CRASH_AT=<step> kills the process here, as kill -9 would."""
+    if os.environ.get("TRANSPARENCY_CRASH_AT") == step:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def pipeline_version() -> str:
@@ -38,29 +52,65 @@ def latest_version(reports_dir: Path, period: str) -> int:
     return max(versions(reports_dir, period), default=0)
 
 
+def version_dir(reports_dir: Path, period: str, version: int) -> Path:
+    return reports_dir / period / f"v{version}"
+
+
+def read_manifest(folder: Path) -> dict:
+    return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+
+
 def _files(root: Path) -> dict[str, Path]:
-    return {str(p.relative_to(root)): p for p in sorted(root.rglob("*")) if p.is_file() and p.name != MANIFEST}
+    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file() and p.name != MANIFEST}
 
 
 def same_content(built: Path, published: Path) -> bool:
-    """Whether two version folders hold the same files with the same bytes (the manifest aside)."""
+    """Whether a fresh (unsigned) build holds the same files and bytes as a published version. A signed file
+    matches when it begins with the built bytes: signing only appends."""
     a, b = _files(built), _files(published)
-    return a.keys() == b.keys() and all(a[name].read_bytes() == b[name].read_bytes() for name in a)
+    if a.keys() != b.keys():
+        return False
+    for name, path in a.items():
+        new, old = path.read_bytes(), b[name].read_bytes()
+        if not (old.startswith(new) if name in SIGNED_FILES else old == new):
+            return False
+    return True
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def current_metrics(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, str | None]:
+    rows = con.execute("SELECT metric, value FROM marts.period_metrics WHERE period = ? ORDER BY metric", [period])
+    return {metric: None if value is None else format(value, "f") for metric, value in rows.fetchall()}
+
+
+def corrections(reports_dir: Path, period: str, version: int, metrics: dict[str, str | None], reason: str
+                ) -> list[dict]:
+    """The corrections log of `version`: the earlier versions' entries, and one per figure that differs from the
+    version before (old, new, reason)."""
+    if version <= 1:
+        return []
+    previous = read_manifest(version_dir(reports_dir, period, version - 1))
+    old_metrics = previous["metrics"]
+    entries = list(previous.get("corrections", []))
+    for metric in sorted(set(old_metrics) | set(metrics)):
+        old, new = old_metrics.get(metric), metrics.get(metric)
+        if (None if old is None else Decimal(old)) != (None if new is None else Decimal(new)):
+            entries.append({"version": version, "metric": metric, "old": old, "new": new, "reason": reason})
+    return entries
+
+
 @dataclass(frozen=True)
-class Published:
-    period: str
-    version: int
-    path: Path
-    new: bool  # False: the latest version already had these bytes
+class Signature:
+    key: SigningKey
+    reason: str
+    location: str
 
 
-def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConnection) -> dict:
+def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConnection,
+              corrections_log: list[dict]) -> dict:
     inputs = con.execute(
         "SELECT table_name, file, sha256, bytes FROM staging.landing_files ORDER BY table_name, file"
     ).fetchall()
@@ -73,24 +123,97 @@ def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConne
         "version": version,
         "pipeline_version": pipeline_version(),
         "files": {name: {"sha256": sha256(path), "bytes": path.stat().st_size} for name, path in _files(folder).items()},
+        "signed_files": list(SIGNED_FILES),
         "inputs": [{"table": t, "file": f, "sha256": h, "bytes": n} for t, f, h, n in inputs],
         "checks": [{"asset": a, "check": c, "severity": s, "failures": n} for a, c, s, n in checks],
+        "metrics": current_metrics(con, period),
+        "corrections": corrections_log,
     }
 
 
-def publish(built: Path, reports_dir: Path, period: str, version: int, con: duckdb.DuckDBPyConnection) -> Path:
-    """Copy a built version into reports/<period>/v<version> atomically, with its manifest."""
-    target = reports_dir / period / f"v{version}"
+def clear_interrupted(reports_dir: Path, period: str) -> None:
+    """Remove what an interrupted publication left: temporary version folders never renamed into place."""
+    folder = reports_dir / period
+    if folder.is_dir():
+        for leftover in folder.glob(".v*.tmp"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def publish(built: Path, reports_dir: Path, period: str, version: int, con: duckdb.DuckDBPyConnection,
+            signature: Signature, corrections_log: list[dict]) -> Path:
+    """Copy a built version into reports/<period>/v<version> atomically, signed and with its manifest."""
+    target = version_dir(reports_dir, period, version)
     if target.exists():
         raise FileExistsError(f"{target} is already published and is never modified")
+    clear_interrupted(reports_dir, period)
     temporary = target.with_name(f".v{version}.{os.getpid()}.tmp")
-    shutil.rmtree(temporary, ignore_errors=True)
     shutil.copytree(built, temporary)
-    manifest = json.dumps(_manifest(temporary, period, version, con), indent=1, sort_keys=True) + "\n"
-    (temporary / MANIFEST).write_text(manifest, encoding="utf-8")
+    crash_point("copied")
+    for name in SIGNED_FILES:
+        sign_pdf(temporary / name, signature.key, signature.reason, signature.location)
+    crash_point("signed")
+    manifest = json.dumps(_manifest(temporary, period, version, con, corrections_log), indent=1, sort_keys=True)
+    (temporary / MANIFEST).write_text(manifest + "\n", encoding="utf-8")
+    crash_point("manifest")
     for path in temporary.rglob("*"):  # the bytes are on disk before the name points at them
         if path.is_file():
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
     os.rename(temporary, target)
+    crash_point("renamed")
     return target
+
+
+def deliver(version_folder: Path, outbox: Path, regulators: list[dict], prepared_at: str) -> list[Path]:
+    """For each regulator, a delivery folder with its copy of the signed PDF and a record of what was sent."""
+    manifest = read_manifest(version_folder)
+    source = version_folder / SIGNED_FILES[0]
+    delivered = []
+    for regulator in regulators:
+        folder = outbox / regulator["short_name"] / f"{manifest['period']}-v{manifest['version']}"
+        if folder.exists():
+            continue  # delivered before; a delivery is never rewritten
+        temporary = folder.with_name(f".{folder.name}.tmp")
+        shutil.rmtree(temporary, ignore_errors=True)
+        temporary.mkdir(parents=True)
+        shutil.copyfile(source, temporary / "report.pdf")
+        record = {
+            "regulator": regulator["name"],
+            "jurisdiction": regulator["jurisdiction"],
+            "period": manifest["period"],
+            "version": manifest["version"],
+            "file": "report.pdf",
+            "sha256": sha256(temporary / "report.pdf"),
+            "bytes": (temporary / "report.pdf").stat().st_size,
+            "prepared_at": prepared_at,
+        }
+        (temporary / "delivery.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        os.rename(temporary, folder)
+        delivered.append(folder)
+    return delivered
+
+
+def verify_version(folder: Path, trust_root: Path | None) -> list[str]:
+    """Every way a published version differs from its manifest, and the state of its signatures; [] when whole."""
+    if not (folder / MANIFEST).is_file():
+        return [f"{folder / MANIFEST}: missing"]
+    manifest = read_manifest(folder)
+    problems = []
+    present = _files(folder)
+    for name, expected in sorted(manifest["files"].items()):
+        path = present.get(name)
+        if path is None:
+            problems.append(f"{name}: missing")
+        elif path.stat().st_size != expected["bytes"] or sha256(path) != expected["sha256"]:
+            problems.append(f"{name}: sha256 {sha256(path)} ({path.stat().st_size} bytes) does not match the "
+                            f"manifest's {expected['sha256']} ({expected['bytes']} bytes)")
+    problems += [f"{name}: not in the manifest" for name in sorted(set(present) - set(manifest["files"]))]
+    for name in manifest.get("signed_files", []):
+        if name in present:
+            if trust_root is None:
+                problems.append(f"{name}: no trusted certificate to validate the signature with")
+                continue
+            check = verify_pdf_signature(present[name], trust_root)
+            if not check.ok:
+                problems.append(f"{name}: signature not valid ({check.detail})")
+    return problems

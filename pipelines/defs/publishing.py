@@ -1,15 +1,34 @@
-"""Publication: each month's reports as an immutable version, the public archive, and the analyst snapshot."""
+"""Publication: each month's reports as an immutable, signed version, the regulators' outboxes, the public
+archive, and the analyst snapshot."""
+
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from pipelines.defs.partitions import monthly, period_of
 from pipelines.defs.reports import build_reports
-from pipelines.defs.resources import ReportsResource, WarehouseResource
-from pipelines.publication import latest_version, publish, same_content, versions
+from pipelines.defs.resources import LandingResource, ReportsResource, WarehouseResource
+from pipelines.publication import (
+    LATE_DATA,
+    Signature,
+    corrections,
+    current_metrics,
+    deliver,
+    latest_version,
+    publish,
+    same_content,
+    version_dir,
+    versions,
+)
 from pipelines.reports.render import write_archive
+from pipelines.signing import signing_key
 from pipelines.snapshot import write_snapshot
 
 METRICS = [["marts", "period_metrics"], ["marts", "period_metrics_mom"], ["marts", "rolling_30d"]]
+
+
+class PublicationConfig(dg.Config):
+    reason: str = LATE_DATA  # why a restated month's figures changed, as its corrections entry says
 
 
 @dg.asset(
@@ -17,35 +36,44 @@ METRICS = [["marts", "period_metrics"], ["marts", "period_metrics_mom"], ["marts
     deps=[["reports", "period_reports"]],
     partitions_def=monthly,
     group_name="publishing",
-    kinds={"html"},
-    description="reports/YYYY-MM/vN: the month's built reports published as a new version when their bytes "
-    "differ from the latest one (never modifying a published version), and reports/index.html updated.",
+    kinds={"pdf"},
+    description="reports/YYYY-MM/vN: the month's reports published as a new, signed version when they differ from "
+    "the latest one (a published version is never modified), each regulator's outbox, and reports/index.html.",
 )
 def period_publication(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource
+    context: dg.AssetExecutionContext,
+    config: PublicationConfig,
+    landing: LandingResource,
+    warehouse: WarehouseResource,
+    reports: ReportsResource,
 ) -> dg.MaterializeResult:
     period = period_of(context)
+    profile = landing.profile()
     latest = latest_version(reports.directory, period)
     built = reports.build_dir(period)
-    if latest and same_content(built, reports.directory / period / f"v{latest}"):
+    if latest and same_content(built, version_dir(reports.directory, period, latest)):
         version, new = latest, False
     else:
         version, new = latest + 1, True
-        if version > 1:  # the build carries the latest version's number; the new one is printed in its files
-            build_reports(warehouse, reports, period, version)
         with warehouse.connect() as con:
-            publish(built, reports.directory, period, version, con)
-    with warehouse.connect() as con:
-        entity = dict(zip(("legal_name", "lei"), con.execute("SELECT legal_name, lei FROM staging.entity").fetchone()))
-    published = sorted(
+            log = corrections(reports.directory, period, version, current_metrics(con, period), config.reason)
+        if version > 1:  # the build carries the latest version's number and log; the new one prints its own
+            build_reports(warehouse, reports, period, version, log)
+        signature = Signature(signing_key(profile), reason=f"Regulatory report {period}, version {version}",
+                              location=profile.legal_name)
+        with warehouse.connect() as con:
+            published = publish(built, reports.directory, period, version, con, signature, log)
+        deliver(published, reports.directory / "outbox", [r.model_dump() for r in profile.regulators],
+                prepared_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    published_periods = sorted(
         (p.name for p in reports.directory.iterdir() if p.is_dir() and versions(reports.directory, p.name)),
         reverse=True,
     )
-    write_archive(reports.directory, entity,
-                  [{"period": p, "version": latest_version(reports.directory, p)} for p in published])
+    write_archive(reports.directory, {"legal_name": profile.legal_name, "lei": profile.lei},
+                  [{"period": p, "version": latest_version(reports.directory, p)} for p in published_periods])
     context.log.info(f"{period}: {'published v' if new else 'unchanged, still v'}{version}")
     return dg.MaterializeResult(metadata={"version": version, "new_version": new,
-                                          "path": str(reports.directory / period / f"v{version}")})
+                                          "path": str(version_dir(reports.directory, period, version))})
 
 
 @dg.asset(

@@ -5,23 +5,26 @@ import time
 
 import dagster as dg
 
+from pipelines.corrections import annotate
 from pipelines.defs.partitions import monthly, period_of
 from pipelines.defs.resources import ReportsResource, WarehouseResource
 from pipelines.marts import install_macros
-from pipelines.publication import latest_version
+from pipelines.publication import current_metrics, latest_version, read_manifest, version_dir
 from pipelines.reports.data import load_report_data
 from pipelines.reports.render import render_period
 
 METRICS = [["marts", "period_metrics"], ["marts", "period_metrics_mom"], ["marts", "rolling_30d"]]
 
 
-def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period: str, version: int) -> dict:
-    """Render the period's files into its build folder (emptied first) as `version`."""
+def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period: str, version: int,
+                  corrections_log: list[dict]) -> dict:
+    """Render the period's files into its build folder (emptied first) as `version`, with its corrections log."""
     out = reports.build_dir(period)
     shutil.rmtree(out, ignore_errors=True)
     with warehouse.connect() as con:
         install_macros(con)
         data = load_report_data(con, period)
+        data.corrections = annotate(data, corrections_log, reports.directory, current_metrics(con, period))
     started = time.perf_counter()
     paths = render_period(data, out, version)
     return {"version": version, "render_seconds": round(time.perf_counter() - started, 2),
@@ -39,9 +42,11 @@ def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period
 )
 def period_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource):
     period = period_of(context)
-    # Rendered as the version now published, so that unchanged inputs give the published bytes again.
-    version = max(latest_version(reports.directory, period), 1)
-    return dg.MaterializeResult(metadata=build_reports(warehouse, reports, period, version))
+    # Rendered as the version now published, with its corrections log, so that unchanged inputs give the
+    # published document again; publication decides whether a new version is due.
+    latest = latest_version(reports.directory, period)
+    log = read_manifest(version_dir(reports.directory, period, latest))["corrections"] if latest else []
+    return dg.MaterializeResult(metadata=build_reports(warehouse, reports, period, max(latest, 1), log))
 
 
 defs = dg.Definitions(assets=[period_reports])

@@ -7,7 +7,7 @@ hold everything, for the confidential report and its attachments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
@@ -42,6 +42,9 @@ class ReportData:
     metric_definitions: list[Row]
     public: dict[str, list[Row]]  # query name without prefix -> rows
     regulator: dict[str, list[Row]]
+    # Figures changed by restatements, oldest first: version, metric, label, unit, old, new, reason, and whether
+    # the public report must withhold the values (a small cell before or after).
+    corrections: list[Row] = field(default_factory=list)
 
     @property
     def headline(self) -> dict[str, Row]:

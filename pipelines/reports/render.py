@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import unquote, urlsplit
 
 import jinja2
 import weasyprint
@@ -48,8 +49,8 @@ class AssetsOnlyFetcher(URLFetcher):
         super().__init__(allowed_protocols=("file",), allow_redirects=False)
 
     def fetch(self, url, headers=None):
-        path = Path(url.removeprefix("file://").split("?")[0].split("#")[0]).resolve() if url.startswith(
-            "file://") else None
+        # The path as the file handler will open it: percent-decoded (WeasyPrint encodes spaces and non-ASCII).
+        path = Path(unquote(urlsplit(url).path)).resolve() if url.startswith("file://") else None
         if path is None or not path.is_relative_to(ASSETS) or not path.is_file():
             self.refused.append(url)
             raise RefusedFetch(f"refused to fetch {url}: only the template assets may be used")
