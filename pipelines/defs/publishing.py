@@ -62,9 +62,10 @@ def period_publication(
         signature = Signature(signing_key(profile), reason=f"Regulatory report {period}, version {version}",
                               location=profile.legal_name)
         with warehouse.connect() as con:
-            published = publish(built, reports.directory, period, version, con, signature, log)
-        deliver(published, reports.directory / "outbox", [r.model_dump() for r in profile.regulators],
-                prepared_at=datetime.now(UTC).isoformat(timespec="seconds"))
+            publish(built, reports.directory, period, version, con, signature, log)
+    # Idempotent: delivers the current version to any regulator that does not have it yet (also after a crash).
+    deliver(version_dir(reports.directory, period, version), reports.directory / "outbox",
+            [r.model_dump() for r in profile.regulators], prepared_at=datetime.now(UTC).isoformat(timespec="seconds"))
     published_periods = sorted(
         (p.name for p in reports.directory.iterdir() if p.is_dir() and versions(reports.directory, p.name)),
         reverse=True,

@@ -1,0 +1,130 @@
+"""Publication end to end through the CLI: immutable versions, restatements, verification, and crashes."""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from landing_builder import valid_tables, write_landing
+
+TRANSPARENCY = Path(sys.executable).parent / "transparency"
+PERIOD = "2026-05"
+
+
+def run(workdir: Path, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRANSPARENCY_", "DAGSTER_HOME"))}
+    if crash_at:
+        env["TRANSPARENCY_CRASH_AT"] = crash_at
+    return subprocess.run([str(TRANSPARENCY), *args], cwd=workdir, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> Path:
+    """A work folder (landing files, warehouse, demo signing key) with May 2026 published once."""
+    workdir = tmp_path_factory.mktemp("published")
+    write_landing(workdir / "data" / "landing", valid_tables())
+    done = run(workdir, "run", "--period", PERIOD)
+    assert done.returncode == 0, done.stderr
+    return workdir
+
+
+@pytest.fixture
+def workdir(published: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "work"
+    shutil.copytree(published, copy)
+    return copy
+
+
+def test_first_run_publishes_a_verifiable_v1(workdir: Path):
+    version = workdir / "reports" / PERIOD / "v1"
+    manifest = json.loads((version / "manifest.json").read_text())
+    assert set(manifest["files"]) >= {"public/index.html", "public/report.pdf", "regulator/report.pdf",
+                                      "public/data/headline.csv"}
+    assert {i["table"] for i in manifest["inputs"]} >= {"incidents", "compensation_payouts", "prices"}
+    assert manifest["metrics"]["compensation_paid_usd"] is not None and manifest["corrections"] == []
+    done = run(workdir, "verify", f"reports/{PERIOD}/v1")
+    assert done.returncode == 0, done.stderr
+    for regulator in ("CSSF", "BaFin"):
+        delivery = workdir / "reports" / "outbox" / regulator / f"{PERIOD}-v1"
+        record = json.loads((delivery / "delivery.json").read_text())
+        assert record["sha256"] == manifest["files"]["regulator/report.pdf"]["sha256"]
+        assert (delivery / "report.pdf").read_bytes() == (version / "regulator" / "report.pdf").read_bytes()
+    assert f'href="{PERIOD}/v1/public/index.html"' in (workdir / "reports" / "index.html").read_text()
+
+
+def test_unchanged_rerun_publishes_nothing_new(workdir: Path):
+    before = digests(workdir / "reports" / PERIOD)
+    done = run(workdir, "run", "--period", PERIOD)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (workdir / "reports" / PERIOD).iterdir()) == ["v1"]
+    assert digests(workdir / "reports" / PERIOD) == before
+
+
+def test_changed_input_publishes_v2_with_corrections_and_keeps_v1(workdir: Path):
+    before = digests(workdir / "reports" / PERIOD / "v1")
+    tables = valid_tables()
+    tables["compensation_payouts"][0]["amount"] = "0.00550000"  # a company-funded payout, restated
+    write_landing(workdir / "data" / "landing", tables)
+
+    done = run(workdir, "run", "--period", PERIOD, "--reason", "payout PAY-1 restated by the back office")
+
+    assert done.returncode == 0, done.stderr
+    assert digests(workdir / "reports" / PERIOD / "v1") == before
+    v2 = workdir / "reports" / PERIOD / "v2"
+    old = json.loads((workdir / "reports" / PERIOD / "v1" / "manifest.json").read_text())["metrics"]
+    manifest = json.loads((v2 / "manifest.json").read_text())
+    changed = {c["metric"]: c for c in manifest["corrections"]}
+    assert set(changed) == {m for m in old if old[m] != manifest["metrics"][m]}
+    assert "compensation_paid_usd" in changed
+    entry = changed["compensation_paid_usd"]
+    assert (entry["old"], entry["new"]) == (old["compensation_paid_usd"], manifest["metrics"]["compensation_paid_usd"])
+    assert entry["reason"] == "payout PAY-1 restated by the back office" and entry["version"] == 2
+    for pdf in (v2 / "public" / "report.pdf", v2 / "regulator" / "report.pdf"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "payout PAY-1 restated by the back office" in text
+    assert run(workdir, "verify", f"reports/{PERIOD}/v2").returncode == 0
+    assert 'href="2026-05/v2/public/index.html"' in (workdir / "reports" / "index.html").read_text()
+
+
+@pytest.mark.parametrize("victim", ["public/data/headline.csv", "regulator/report.pdf"])
+def test_one_tampered_byte_fails_verification_naming_the_file(workdir: Path, victim: str):
+    path = workdir / "reports" / PERIOD / "v1" / victim
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+    done = run(workdir, "verify", f"reports/{PERIOD}/v1")
+
+    assert done.returncode != 0
+    assert f"{victim}: sha256" in done.stderr
+
+
+@pytest.mark.parametrize("step", ["copied", "signed", "manifest", "renamed"])
+def test_a_crash_during_publication_leaves_no_partial_version(tmp_path: Path, step: str):
+    workdir = tmp_path / "work"
+    write_landing(workdir / "data" / "landing", valid_tables())
+
+    crashed = run(workdir, "run", "--period", PERIOD, crash_at=step)
+
+    assert crashed.returncode != 0
+    version = workdir / "reports" / PERIOD / "v1"
+    if step == "renamed":  # killed just after the rename: the version is whole
+        assert run(workdir, "verify", f"reports/{PERIOD}/v1").returncode == 0
+    else:
+        assert not version.exists()
+    recovered = run(workdir, "run", "--period", PERIOD)
+    assert recovered.returncode == 0, recovered.stderr
+    assert sorted(p.name for p in (workdir / "reports" / PERIOD).iterdir()) == ["v1"]  # no leftovers, no v2
+    assert run(workdir, "verify", f"reports/{PERIOD}/v1").returncode == 0
+    assert (workdir / "reports" / "outbox" / "CSSF" / f"{PERIOD}-v1" / "delivery.json").is_file()
+    assert (workdir / "reports" / "index.html").is_file()
