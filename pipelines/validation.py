@@ -185,7 +185,7 @@ def _priced_sql(table: Table, asset: str, time: str) -> str:
                'an asset with a close on ' || CAST({day} AS VARCHAR) || ' in prices' AS expected,
                r.{quote(asset)} AS found
         FROM {raw_table(table)} AS r
-        WHERE {day} IS NOT NULL
+        WHERE {day} IS NOT NULL AND r.{quote(asset)} IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM staging.prices AS p WHERE p.asset = r.{quote(asset)} AND p.date = {day})"""
 
 

@@ -115,5 +115,6 @@ criteria AS (
 SELECT window_id AS period, incident_id, criterion, position,
        CAST(value AS DECIMAL(38, 6)) AS value, CAST(threshold AS DECIMAL(38, 6)) AS threshold, comparison,
        coalesce(CASE comparison WHEN '>' THEN value > threshold ELSE value >= threshold END, false) AS met,
+       value IS NOT NULL AS provided,  -- a figure the source did not provide cannot meet its criterion
        note
 FROM criteria

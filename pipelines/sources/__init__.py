@@ -1,0 +1,1 @@
+"""Adapters that bring real sources into the landing directory."""
