@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pipelines.publication import read_manifest, version_dir
+from pipelines.publication import FIGURES, read_figures, version_dir
 from pipelines.reports.data import ReportData, Row
 
 
@@ -20,7 +20,7 @@ def annotate(data: ReportData, entries: list[dict], reports_dir, current: dict[s
 
     def metrics_of(version: int) -> dict[str, str | None]:
         folder = version_dir(reports_dir, data.period, version)
-        return read_manifest(folder)["metrics"] if (folder / "manifest.json").exists() else current
+        return read_figures(folder)["metrics"] if (folder / FIGURES).exists() else current
 
     rows = []
     for entry in entries:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DEMO_PROFILE = resources.files("pipelines") / "demo_profile.toml"
 
@@ -75,6 +75,16 @@ class Profile(_Strict):
     regulators: tuple[Regulator, ...] = Field(min_length=1)
     classification: Classification = Classification()
     signing: Signing
+    # Status-page components → service codes, for `transparency import statuspage`; "-" marks a component that is
+    # not a service (a notice, say) and is left out.
+    statuspage_components: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _components_name_services(self) -> "Profile":
+        unknown = sorted({v for v in self.statuspage_components.values() if v != "-"} - set(self.service_codes))
+        if unknown:
+            raise ValueError(f"statuspage_components name services the profile does not have: {', '.join(unknown)}")
+        return self
 
     @field_validator("lei")
     @classmethod

@@ -25,6 +25,9 @@ import duckdb
 from pipelines.signing import SigningKey, sign_pdf, verify_pdf_signature
 
 MANIFEST = "manifest.json"
+# Every figure of the version and its corrections log, unsuppressed: confidential, so beside the regulator report
+# (covered by the manifest's hashes) and not in the manifest, which the public archive links to.
+FIGURES = "regulator/figures.json"
 SIGNED_FILES = ("regulator/report.pdf",)
 VERSION_DIR = re.compile(r"v(\d+)")
 LATE_DATA = "late data"
@@ -60,6 +63,11 @@ def read_manifest(folder: Path) -> dict:
     return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
 
 
+def read_figures(folder: Path) -> dict:
+    """{"metrics": {metric: value}, "corrections": [...]} of a published version."""
+    return json.loads((folder / FIGURES).read_text(encoding="utf-8"))
+
+
 def _files(root: Path) -> dict[str, Path]:
     return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file() and p.name != MANIFEST}
 
@@ -67,7 +75,8 @@ def _files(root: Path) -> dict[str, Path]:
 def same_content(built: Path, published: Path) -> bool:
     """Whether a fresh (unsigned) build holds the same files and bytes as a published version. A signed file
     matches when it begins with the built bytes: signing only appends."""
-    a, b = _files(built), _files(published)
+    a = _files(built)
+    b = {name: path for name, path in _files(published).items() if name != FIGURES}  # written at publication
     if a.keys() != b.keys():
         return False
     for name, path in a.items():
@@ -92,7 +101,7 @@ def corrections(reports_dir: Path, period: str, version: int, metrics: dict[str,
     version before (old, new, reason)."""
     if version <= 1:
         return []
-    previous = read_manifest(version_dir(reports_dir, period, version - 1))
+    previous = read_figures(version_dir(reports_dir, period, version - 1))
     old_metrics = previous["metrics"]
     entries = list(previous.get("corrections", []))
     for metric in sorted(set(old_metrics) | set(metrics)):
@@ -109,8 +118,7 @@ class Signature:
     location: str
 
 
-def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConnection,
-              corrections_log: list[dict]) -> dict:
+def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConnection) -> dict:
     inputs = con.execute(
         "SELECT table_name, file, sha256, bytes FROM staging.landing_files ORDER BY table_name, file"
     ).fetchall()
@@ -126,8 +134,6 @@ def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConne
         "signed_files": list(SIGNED_FILES),
         "inputs": [{"table": t, "file": f, "sha256": h, "bytes": n} for t, f, h, n in inputs],
         "checks": [{"asset": a, "check": c, "severity": s, "failures": n} for a, c, s, n in checks],
-        "metrics": current_metrics(con, period),
-        "corrections": corrections_log,
     }
 
 
@@ -152,7 +158,9 @@ def publish(built: Path, reports_dir: Path, period: str, version: int, con: duck
     for name in SIGNED_FILES:
         sign_pdf(temporary / name, signature.key, signature.reason, signature.location)
     crash_point("signed")
-    manifest = json.dumps(_manifest(temporary, period, version, con, corrections_log), indent=1, sort_keys=True)
+    figures = {"metrics": current_metrics(con, period), "corrections": corrections_log}
+    (temporary / FIGURES).write_text(json.dumps(figures, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    manifest = json.dumps(_manifest(temporary, period, version, con), indent=1, sort_keys=True)
     (temporary / MANIFEST).write_text(manifest + "\n", encoding="utf-8")
     crash_point("manifest")
     for path in temporary.rglob("*"):  # the bytes are on disk before the name points at them

@@ -51,7 +51,10 @@ def test_first_run_publishes_a_verifiable_v1(workdir: Path):
     assert set(manifest["files"]) >= {"public/index.html", "public/report.pdf", "regulator/report.pdf",
                                       "public/data/headline.csv"}
     assert {i["table"] for i in manifest["inputs"]} >= {"incidents", "compensation_payouts", "prices"}
-    assert manifest["metrics"]["compensation_paid_usd"] is not None and manifest["corrections"] == []
+    assert "metrics" not in manifest  # the manifest is public: figures (unsuppressed) stay beside the regulator report
+    figures = json.loads((version / "regulator" / "figures.json").read_text())
+    assert figures["metrics"]["compensation_paid_usd"] is not None and figures["corrections"] == []
+    assert "regulator/figures.json" in manifest["files"]
     done = run(workdir, "verify", f"reports/{PERIOD}/v1")
     assert done.returncode == 0, done.stderr
     for regulator in ("CSSF", "BaFin"):
@@ -81,13 +84,13 @@ def test_changed_input_publishes_v2_with_corrections_and_keeps_v1(workdir: Path)
     assert done.returncode == 0, done.stderr
     assert digests(workdir / "reports" / PERIOD / "v1") == before
     v2 = workdir / "reports" / PERIOD / "v2"
-    old = json.loads((workdir / "reports" / PERIOD / "v1" / "manifest.json").read_text())["metrics"]
-    manifest = json.loads((v2 / "manifest.json").read_text())
-    changed = {c["metric"]: c for c in manifest["corrections"]}
-    assert set(changed) == {m for m in old if old[m] != manifest["metrics"][m]}
+    old = json.loads((workdir / "reports" / PERIOD / "v1" / "regulator" / "figures.json").read_text())["metrics"]
+    figures = json.loads((v2 / "regulator" / "figures.json").read_text())
+    changed = {c["metric"]: c for c in figures["corrections"]}
+    assert set(changed) == {m for m in old if old[m] != figures["metrics"][m]}
     assert "compensation_paid_usd" in changed
     entry = changed["compensation_paid_usd"]
-    assert (entry["old"], entry["new"]) == (old["compensation_paid_usd"], manifest["metrics"]["compensation_paid_usd"])
+    assert (entry["old"], entry["new"]) == (old["compensation_paid_usd"], figures["metrics"]["compensation_paid_usd"])
     assert entry["reason"] == "payout PAY-1 restated by the back office" and entry["version"] == 2
     for pdf in (v2 / "public" / "report.pdf", v2 / "regulator" / "report.pdf"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout

@@ -9,7 +9,7 @@ from pipelines.corrections import annotate
 from pipelines.defs.partitions import monthly, period_of
 from pipelines.defs.resources import ReportsResource, WarehouseResource
 from pipelines.marts import install_macros
-from pipelines.publication import current_metrics, latest_version, read_manifest, version_dir
+from pipelines.publication import current_metrics, latest_version, read_figures, version_dir
 from pipelines.reports.data import load_report_data
 from pipelines.reports.render import render_period
 
@@ -45,7 +45,7 @@ def period_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResour
     # Rendered as the version now published, with its corrections log, so that unchanged inputs give the
     # published document again; publication decides whether a new version is due.
     latest = latest_version(reports.directory, period)
-    log = read_manifest(version_dir(reports.directory, period, latest))["corrections"] if latest else []
+    log = read_figures(version_dir(reports.directory, period, latest))["corrections"] if latest else []
     return dg.MaterializeResult(metadata=build_reports(warehouse, reports, period, max(latest, 1), log))
 
 
