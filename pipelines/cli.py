@@ -195,6 +195,62 @@ def _publish(settings: Settings, periods: list[str], reason: str | None = None) 
     typer.echo("Done.")
 
 
+import_app = typer.Typer(no_args_is_help=True, help="Pull from a real source into the landing directory.")
+app.add_typer(import_app, name="import")
+
+
+def _day(text: str | None) -> datetime | None:
+    return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC) if text else None
+
+
+def _report_import(counts: dict[str, int], landing: Path) -> None:
+    for table, rows in counts.items():
+        typer.echo(f"{table}: {rows} rows written under {landing}")
+
+
+@import_app.command("statuspage")
+def import_statuspage_command(
+    ctx: typer.Context,
+    source: Annotated[str, typer.Argument(help="A saved /api/v2/incidents.json response, or its https URL (--live).")],
+    supplement: Annotated[
+        Path | None, typer.Option(help="Operator supplement (CSV or JSON lines keyed by incident_id).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Only incidents started on or after this day, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only incidents started before this day, YYYY-MM-DD.")] = None,
+    live: Annotated[bool, typer.Option(help="Allow fetching an https URL.")] = False,
+) -> None:
+    """Incidents and their service impacts from an Atlassian Statuspage feed."""
+    from pipelines.sources.statuspage import FeedError, import_statuspage
+
+    settings: Settings = ctx.obj
+    try:
+        counts = import_statuspage(source, settings.landing, _profile(settings), supplement=supplement,
+                                   since=_day(since), until=_day(until), live=live)
+    except (FeedError, OSError, ValueError) as exc:
+        _fail(str(exc))
+    _report_import(counts, settings.landing)
+
+
+@import_app.command("insurance-fund")
+def import_insurance_fund_command(
+    ctx: typer.Context,
+    exchange: Annotated[str, typer.Option(help="binance, okx, bybit or bitmex.")],
+    sources: Annotated[list[str], typer.Argument(help="Saved responses (files or folders), or https URLs (--live).")],
+    fund_id: Annotated[str | None, typer.Option(help="Fund code to record (default: derived from the response).")] = None,
+    live: Annotated[bool, typer.Option(help="Allow fetching https URLs (with timeouts and retries).")] = False,
+) -> None:
+    """Insurance-fund balances (and OKX's typed events as movements) from an exchange's public API response."""
+    from pipelines.sources.exchanges import FetchError, ResponseError, import_insurance_fund
+
+    settings: Settings = ctx.obj
+    try:
+        counts = import_insurance_fund(exchange, sources if len(sources) > 1 else sources[0], settings.landing,
+                                       fund_id=fund_id, live=live)
+    except (ResponseError, FetchError, OSError, ValueError) as exc:
+        _fail(str(exc))
+    _report_import(counts, settings.landing)
+
+
 @app.command()
 def contract() -> None:
     """Print the data contract (tables, columns, types, rules) as Markdown."""

@@ -35,6 +35,7 @@ def test_every_check_passes_on_the_valid_set(tmp_path):
         "insurance_fund_reconciles": True,
         "insurance_fund_complete": True,
         "insurance_fund_daily_drop": True,
+        "insurance_fund_without_ledger": True,
     }
     assert (tmp_path / "reports" / "analytics.duckdb").exists()
 
@@ -100,3 +101,18 @@ def test_a_fund_asset_first_held_later_does_not_block_earlier_months(tmp_path):
     with connect(tmp_path / "wh.duckdb", read_only=True) as con:
         assets = con.execute("SELECT DISTINCT asset FROM marts.insurance_fund_period WHERE period = '2026-05'").fetchall()
     assert assets == [("BTC",)]
+
+
+def test_a_fund_known_only_from_snapshots_is_a_warning_not_a_block(tmp_path):
+    tables = valid_tables()
+    tables["prices"] += [{"asset": "USDC", "date": p["date"], "close_usd": "0.9999"}
+                         for p in tables["prices"] if p["asset"] == "BTC"]
+    tables["insurance_fund_balances"] += [
+        {"fund_id": "usdm-perp", "asset": "USDC", "as_of": "2026-04-30T00:00:00Z", "balance": "1000.000000"},
+        {"fund_id": "usdm-perp", "asset": "USDC", "as_of": "2026-05-20T00:00:00Z", "balance": "1250.000000"},
+    ]
+    result = _run(tables, tmp_path)
+
+    checks = _checks(result)
+    assert checks["insurance_fund_without_ledger"] is False and checks["insurance_fund_reconciles"] is True
+    assert result.success

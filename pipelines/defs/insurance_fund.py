@@ -22,6 +22,7 @@ insurance_fund_period = mart_asset(
         Check("insurance_fund_reconciles"),
         Check("insurance_fund_complete"),
         Check("insurance_fund_daily_drop", dg.AssetCheckSeverity.WARN),
+        Check("insurance_fund_without_ledger", dg.AssetCheckSeverity.WARN),
     ],
 )
 

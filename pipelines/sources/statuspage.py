@@ -224,9 +224,11 @@ def _json_record(row: dict) -> dict:
 
 
 def import_statuspage(source: str, landing_dir: Path, profile: Profile, *, supplement: Path | None = None,
-                      live: bool = False, timeout: float = 10) -> dict[str, int]:
+                      since: datetime | None = None, until: datetime | None = None, live: bool = False,
+                      timeout: float = 10) -> dict[str, int]:
     """Map a Statuspage incidents feed (file, or https URL when `live`) into landing_dir/incidents/statuspage.jsonl
-    and landing_dir/incident_impacts/statuspage.csv; return the row counts."""
+    and landing_dir/incident_impacts/statuspage.csv; with `since`/`until`, only incidents started in
+    [since, until). Return the row counts."""
     if source.startswith(("http://", "https://")):
         if not live:
             raise ValueError(f"{source}: fetching a live feed needs --live")
@@ -238,6 +240,8 @@ def import_statuspage(source: str, landing_dir: Path, profile: Profile, *, suppl
     feed = read_feed(text, source)
     for incident in sorted(feed, key=lambda i: i.get("id") or ""):
         row, started = _incident_row(incident, source)
+        if (since and started < since) or (until and started >= until):
+            continue
         intervals = _impacts(incident, started, profile, source)
         row["category"] = _category(intervals)
         for column, value in (extra.get(row["incident_id"]) or {}).items():

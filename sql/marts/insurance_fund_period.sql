@@ -2,7 +2,8 @@
 -- the daily USD range, and the reconciliation of snapshots against the ledger:
 --   difference = opening + Σ movements in the period − closing, which must be exactly 0.
 -- Opening is valued at the close of the day before the period, closing at the close of its last day. Funds and
--- assets not yet held count as 0.
+-- assets not yet held count as 0. A fund and asset known only from snapshots (no movement ledger at all, as some
+-- exchanges publish) cannot be reconciled: has_ledger is false.
 WITH w AS (SELECT * FROM windows),
 edges AS (
     SELECT b.fund_id, b.asset,
@@ -41,7 +42,9 @@ SELECT w.window_id AS period, e.fund_id, e.asset,
        usd_balance(e.closing_balance, pc.close_usd) AS closing_usd,
        d.min_usd, d.max_usd, d.mean_usd, coalesce(d.days_valued, 0) AS days_valued,
        e.opening_balance + coalesce(f.inflows, 0) - coalesce(f.outflows, 0) - e.closing_balance
-           AS reconciliation_difference
+           AS reconciliation_difference,
+       EXISTS (SELECT 1 FROM staging.insurance_fund_movements AS m WHERE m.fund_id = e.fund_id AND m.asset = e.asset)
+           AS has_ledger
 FROM edges AS e
 CROSS JOIN w
 LEFT JOIN flows AS f USING (fund_id, asset)
