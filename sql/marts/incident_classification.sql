@@ -76,29 +76,29 @@ criteria AS (
     SELECT window_id, incident_id, 'clients_affected', 3, clients_affected,
            least(t.clients_affected_share * clients_base, t.clients_affected_count), '>',
            'more than ' || CAST(t.clients_affected_share * 100 AS INTEGER) || '% of '
-               || coalesce(CAST(clients_base AS VARCHAR), '?') || ' clients, or more than '
-               || t.clients_affected_count
+               || coalesce(format('{:,}', clients_base), '?') || ' clients, or more than '
+               || format('{:,}', t.clients_affected_count)
     FROM valued AS v, t
     UNION ALL
     SELECT window_id, incident_id, 'transactions_affected_count', 4, transactions_affected,
            t.transactions_affected_share * transactions_base, '>',
            'more than ' || CAST(t.transactions_affected_share * 100 AS INTEGER) || '% of '
-               || coalesce(CAST(transactions_base AS VARCHAR), '?') || ' daily transactions'
+               || coalesce(format('{:,}', transactions_base), '?') || ' daily transactions'
     FROM valued AS v, t
     UNION ALL
     SELECT window_id, incident_id, 'transactions_affected_value_usd', 5, value_affected_usd,
            t.transactions_affected_share * value_base_usd, '>',
            'more than ' || CAST(t.transactions_affected_share * 100 AS INTEGER) || '% of the daily value (USD '
-               || coalesce(CAST(value_base_usd AS VARCHAR), '?') || ')'
+               || coalesce(format('{:,}', CAST(value_base_usd AS BIGINT)), '?') || ')'
     FROM valued AS v, t
     UNION ALL
     SELECT window_id, incident_id, 'critical_downtime_hours', 6, v.downtime_hours,
            t.critical_downtime_hours, '>', 'outage of a critical service longer than '
-               || t.critical_downtime_hours || ' h'
+               || CAST(CAST(t.critical_downtime_hours AS DOUBLE) AS VARCHAR) || ' h'
     FROM valued AS v, t
     UNION ALL
     SELECT window_id, incident_id, 'economic_cost_eur', 7, v.cost_eur, t.economic_cost_eur, '>',
-           'economic cost above EUR ' || t.economic_cost_eur
+           'economic cost above EUR ' || format('{:,}', CAST(t.economic_cost_eur AS BIGINT))
     FROM valued AS v, t
     UNION ALL
     SELECT window_id, incident_id, 'member_states', 8, coalesce(len(v.member_states), 0), t.member_states, '>=',
