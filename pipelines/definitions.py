@@ -6,7 +6,6 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs import compensation, incidents, insurance_fund, metrics, publishing, reference, reports
-from pipelines.defs.partitions import monthly
 from pipelines.defs.resources import default_profile_path, make_resources
 from pipelines.profile import load_profile
 
@@ -17,8 +16,7 @@ ingest_job = dg.define_asset_job(
 # One run per month: staging, marts and their checks, metrics, reports, publication, the analyst snapshot.
 monthly_publication = dg.define_asset_job(
     "monthly_publication",
-    selection=dg.AssetSelection.all(),
-    partitions_def=monthly,
+    selection=dg.AssetSelection.all(),  # monthly partitions, inferred from the partitioned assets
     description="Build and publish one month; the schedule runs it for the month before, backfills for any range.",
 )
 

@@ -1,10 +1,13 @@
-"""Landing files → raw text rows in DuckDB.
+"""Landing files → raw rows in DuckDB.
 
-Each landing file of a contract table is read into the temporary table `raw_<table>`: every contract column as
-VARCHAR (its text exactly as written, NULL where empty) plus `_file` and `_row`, so that the contract checks
-(validation.py) can name the file, row and field of every problem. Problems a reader sees itself (bytes that
-are not UTF-8, a missing column, a JSON number where a decimal string belongs, a Parquet float column...) are
-returned as `ContractError`s.
+Each landing file of a contract table is read into the temporary table `raw_<table>`: every contract column in
+its contract type, plus `_file` and `_row`, so that the contract checks (validation.py) can name the file, row and
+field of every problem. A column whose type is not text (timestamps, decimals, …) also keeps, in `<column>__text`,
+the text it was written as when it came from text (CSV, JSON lines, a Parquet string column): the checks judge that
+text strictly, and its typed reading is only a best effort (TRY_CAST). A typed Parquet column is taken as it is, so
+an exchange-sized Parquet month is never converted to text and back. Problems a reader sees itself (bytes that are
+not UTF-8, a missing column, a JSON number where a decimal string belongs, a Parquet float column...) are returned
+as `ContractError`s.
 
 `_row` is the line number for CSV (the header is line 1) and JSON lines, the 1-based row for Parquet.
 """
@@ -21,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines.contract import Column, Kind, Table
+from pipelines.contract import DECIMAL_MAX_FRACTION_DIGITS, DECIMAL_MAX_INTEGER_DIGITS, Column, Kind, Table
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 PARQUET_MAGIC = b"PAR1"
@@ -62,9 +65,37 @@ def raw_table(table: Table) -> str:
     return f"raw_{table.name}"
 
 
+def text_column(column: Column) -> str:
+    """The column holding what a typed column was written as, when it was written as text."""
+    return f"{column.name}__text"
+
+
+def typed(column: Column) -> bool:
+    return column.duckdb_type != "VARCHAR"
+
+
 def create_raw_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    columns = ", ".join(f'"{c}" VARCHAR' for c in table.column_names)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {raw_table(table)} (_file VARCHAR, _row BIGINT, {columns})")
+    columns = [f'"{c.name}" {c.duckdb_type}' for c in table.columns]
+    columns += [f'"{text_column(c)}" VARCHAR' for c in table.columns if typed(c)]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {raw_table(table)} (_file VARCHAR, _row BIGINT, {', '.join(columns)})")
+
+
+def _from_text(column: Column, source: str) -> str:
+    """SQL reading a text value as the column's type, NULL where it cannot be read (the checks say why)."""
+    if column.kind is Kind.COUNTRY_LIST:
+        return f"string_split({source}, ';')"
+    return f"TRY_CAST({source} AS {column.duckdb_type})"
+
+
+def _text_select(table: Table) -> str:
+    """The SELECT list filling a raw table from all-text columns named as the contract's."""
+    parts = []
+    for c in table.columns:
+        source = f'"{c.name}"'
+        parts.append(f'{_from_text(c, source) if typed(c) else source} AS "{c.name}"')
+        if typed(c):
+            parts.append(f'{source} AS "{text_column(c)}"')
+    return ", ".join(parts)
 
 
 def read_file(
@@ -127,7 +158,9 @@ def _append(con: duckdb.DuckDBPyConnection, table: Table, label: str, rows: list
     columns = list(zip(*rows))
     arrays = [pa.array(columns[0], pa.int64())] + [pa.array(col, pa.string()) for col in columns[1:]]
     batch = pa.Table.from_arrays(arrays, names=names)  # noqa: F841  (read by DuckDB's replacement scan)
-    con.execute(f"INSERT INTO {raw_table(table)} SELECT ?, * FROM batch", [label])
+    con.execute(
+        f"INSERT INTO {raw_table(table)} BY NAME SELECT ? AS _file, _row, {_text_select(table)} FROM batch", [label]
+    )
 
 
 def _header_errors(table: Table, header: list[str], label: str, row: int | None = None) -> list[ContractError]:
@@ -255,6 +288,11 @@ _PARQUET_TYPES = {
 
 def _parquet_type_problem(column: Column, duckdb_type: str) -> str | None:
     accepted = ("VARCHAR", *_PARQUET_TYPES.get(column.kind, ()))
+    if duckdb_type.startswith("DECIMAL(") and column.kind is Kind.DECIMAL:
+        precision, scale = (int(n) for n in duckdb_type[8:-1].split(","))
+        if scale > DECIMAL_MAX_FRACTION_DIGITS or precision - scale > DECIMAL_MAX_INTEGER_DIGITS:
+            return f"{duckdb_type}: more digits than the contract keeps (they would be rounded)"
+        return None
     if duckdb_type.split("(")[0] in accepted or duckdb_type in accepted:
         return None
     if column.kind is Kind.TIMESTAMP and duckdb_type.startswith("TIMESTAMP"):
@@ -284,14 +322,17 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
             errors.append(ContractError(label, None, column.name, expected, problem))
     if errors:
         return errors
-    as_text = ", ".join(
-        f'array_to_string("{c.name}", \';\')' if types[c.name] == "VARCHAR[]" else f'CAST("{c.name}" AS VARCHAR)'
-        for c in table.columns
-    )
+    parts = []
+    for c in table.columns:
+        source = f'"{c.name}"'
+        if not typed(c) or types[c.name] != "VARCHAR":  # taken as typed: no text to keep
+            parts.append(f"CAST({source} AS {c.duckdb_type}) AS {source}" if typed(c) else source)
+        else:  # written as text: read like CSV, and keep the text for the checks
+            parts += [f"{_from_text(c, source)} AS {source}", f'{source} AS "{text_column(c)}"']
     try:
         con.execute(
-            f"INSERT INTO {raw_table(table)} SELECT ?, file_row_number + 1, {as_text} "
-            "FROM read_parquet(?, file_row_number = true)",
+            f"INSERT INTO {raw_table(table)} BY NAME SELECT ? AS _file, file_row_number + 1 AS _row, "
+            f"{', '.join(parts)} FROM read_parquet(?, file_row_number = true)",
             [label, str(path)],
         )
     except duckdb.Error as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.contract import TABLES, Kind, Table
+from pipelines.contract import TABLES, Table
 from pipelines.landing import FORMATS, ContractError, create_raw_table, landing_files, raw_table, read_file
 from pipelines.profile import Profile
 from pipelines.validation import check_raw_table, quote
@@ -30,7 +30,8 @@ def staging_ddl(table: Table) -> list[str]:
     """CREATE TABLE and COMMENT statements of one staging table."""
     columns = [f"{quote(c.name)} {c.duckdb_type}{'' if c.nullable else ' NOT NULL'}" for c in table.columns]
     columns += [f"{name} {dtype} NOT NULL" for name, dtype, _ in LINEAGE_COLUMNS]
-    columns.append(f"PRIMARY KEY ({', '.join(quote(k) for k in table.key)})")
+    # No PRIMARY KEY: keys are checked unique before loading, and an index over tens of millions of fund movements
+    # would cost more than the load itself.
     name = f"staging.{quote(table.name)}"
     statements = [f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(columns)})"]
     statements.append(f"COMMENT ON TABLE {name} IS {_literal(table.description)}")
@@ -61,17 +62,8 @@ def create_staging_schema(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(statement)
 
 
-def _typed(column_name: str, kind: Kind, duckdb_type: str) -> str:
-    v = quote(column_name)
-    if kind is Kind.COUNTRY_LIST:
-        return f"string_split({v}, ';')"
-    if duckdb_type == "VARCHAR":
-        return v
-    return f"CAST({v} AS {duckdb_type})"
-
-
 def _load(con: duckdb.DuckDBPyConnection, table: Table, files: list[tuple[str, Path]]) -> None:
-    select = ", ".join(_typed(c.name, c.kind, c.duckdb_type) for c in table.columns)
+    select = ", ".join(quote(c) for c in table.column_names)  # the raw rows are typed already
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"DELETE FROM staging.{quote(table.name)}")

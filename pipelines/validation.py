@@ -20,7 +20,7 @@ from pipelines.contract import (
     Kind,
     Table,
 )
-from pipelines.landing import ContractError, raw_table
+from pipelines.landing import ContractError, raw_table, text_column, typed
 from pipelines.profile import Profile
 from pipelines.sql import read_sql
 
@@ -38,9 +38,18 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def shown(column: Column, alias: str = "") -> str:
+    """SQL for a value as the input wrote it: its text when it came from text, else its typed value as text."""
+    v = alias + quote(column.name)
+    if not typed(column):
+        return v
+    as_text = f"array_to_string({v}, ';')" if column.kind is Kind.COUNTRY_LIST else f"CAST({v} AS VARCHAR)"
+    return f"coalesce({alias}{quote(text_column(column))}, {as_text})"
+
+
 def record_label(table: Table) -> str:
     """SQL for a row's key as people read it: `claim_id=CLM-1` or `asset=BTC, date=2026-05-01`."""
-    parts = [f"'{name}=' || coalesce({quote(name)}, '?')" for name in table.key]
+    parts = [f"'{name}=' || coalesce({shown(table.column(name))}, '?')" for name in table.key]
     return " || ', ' || ".join(parts)
 
 
@@ -48,73 +57,75 @@ def record_label(table: Table) -> str:
 class _Check:
     """One SELECT of the UNION that finds problems, with its bound parameters."""
 
-    field: str
+    column: Column
     predicate: str  # SQL over the raw row; true where the value is wrong
     expected: str
     params: dict[str, object] = field(default_factory=dict)
 
 
+# How text must be written for each typed kind (the typed reading of text is lenient; this is not).
+_TEXT_RULES = {
+    Kind.DATE: ("NOT regexp_full_match({t}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') OR TRY_CAST({t} AS DATE) IS NULL", {}),
+    Kind.DECIMAL: ("NOT regexp_full_match({t}, $pattern)", {"pattern": DECIMAL_TEXT}),
+    Kind.INTEGER: ("NOT regexp_full_match({t}, $pattern)", {"pattern": INTEGER_TEXT}),
+    Kind.BOOLEAN: ("{t} NOT IN ('true', 'false')", {}),
+}
+
+
 def _column_checks(column: Column, profile: Profile, table: Table) -> list[_Check]:
     v = quote(column.name)
-    name = column.name
+    t = quote(text_column(column)) if typed(column) else v  # what was written, where it was text
     checks: list[_Check] = []
     if not column.nullable:
-        checks.append(_Check(name, f"{v} IS NULL", f"a value ({name} is required): {column.expected}"))
-    checks.append(_Check(name, f"{v} = ''", "a non-empty value, or no value at all"))
-    typed = {
+        missing = f"{v} IS NULL AND {t} IS NULL" if typed(column) else f"{v} IS NULL"
+        checks.append(_Check(column, missing, f"a value ({column.name} is required): {column.expected}"))
+    checks.append(_Check(column, f"{t} = ''", "a non-empty value, or no value at all"))
+    text_rules = {
         # trim() strips spaces only: tabs and line breaks at either end are caught by \s.
         Kind.ID: (f"{v} <> trim({v}) OR regexp_matches({v}, '^\\s|\\s$')", {}),
         Kind.CODE: (f"NOT regexp_full_match({v}, '[A-Z0-9]{{2,10}}')", {}),
         Kind.ENUM: (f"NOT list_contains($values, {v})", {"values": list(column.values)}),
-        Kind.DATE: (
-            f"NOT regexp_full_match({v}, '\\d{{4}}-\\d{{2}}-\\d{{2}}') OR TRY_CAST({v} AS DATE) IS NULL",
-            {},
-        ),
-        Kind.DECIMAL: (f"NOT regexp_full_match({v}, $pattern)", {"pattern": DECIMAL_TEXT}),
-        Kind.INTEGER: (f"NOT regexp_full_match({v}, $pattern)", {"pattern": INTEGER_TEXT}),
-        Kind.BOOLEAN: (f"{v} NOT IN ('true', 'false')", {}),
-        Kind.COUNTRY_LIST: (
-            f"NOT list_has_all($states, string_split({v}, ';'))",
-            {"states": list(MEMBER_STATES)},
-        ),
+        Kind.COUNTRY_LIST: (f"NOT list_has_all($states, {v})", {"states": list(MEMBER_STATES)}),
     }
-    if column.kind in typed:
-        predicate, params = typed[column.kind]
-        checks.append(_Check(name, f"{v} <> '' AND ({predicate})", column.expected, params))
+    text_rules.update({kind: (rule.format(t=t), params) for kind, (rule, params) in _TEXT_RULES.items()})
+    if column.kind in text_rules:
+        predicate, params = text_rules[column.kind]
+        checks.append(_Check(column, f"{t} <> '' AND ({predicate})", column.expected, params))
     if column.kind is Kind.TIMESTAMP:
         checks.append(
             _Check(
-                name,
-                f"regexp_full_match({v}, $naive)",
+                column,
+                f"regexp_full_match({t}, $naive)",
                 "a timezone-aware timestamp: a naive one (without Z or an offset such as +00:00) is ambiguous",
                 {"naive": TIMESTAMP_NAIVE},
             )
         )
         checks.append(
             _Check(
-                name,
-                f"{v} <> '' AND NOT regexp_full_match({v}, $naive) "
-                f"AND (NOT regexp_full_match({v}, $aware) OR TRY_CAST({v} AS TIMESTAMPTZ) IS NULL)",
+                column,
+                f"{t} <> '' AND NOT regexp_full_match({t}, $naive) "
+                f"AND (NOT regexp_full_match({t}, $aware) OR TRY_CAST({t} AS TIMESTAMPTZ) IS NULL)",
                 column.expected,
                 {"naive": TIMESTAMP_NAIVE, "aware": TIMESTAMP_WITH_OFFSET},
             )
         )
     if column.non_negative and column.kind in (Kind.DECIMAL, Kind.INTEGER):
+        pattern = DECIMAL_TEXT if column.kind is Kind.DECIMAL else INTEGER_TEXT
         checks.append(
             _Check(
-                name,
-                f"CASE WHEN regexp_full_match({v}, $pattern) THEN starts_with({v}, '-') "
-                f"AND TRY_CAST({v} AS DECIMAL(38, 18)) <> 0 ELSE false END",
+                column,
+                # judged on well-written values only: a malformed one has its own error
+                f"{v} < 0 AND ({t} IS NULL OR regexp_full_match({t}, $pattern))",
                 "a value of zero or more",
-                {"pattern": DECIMAL_TEXT},
+                {"pattern": pattern},
             )
         )
-    if name in table.profile_codes:
-        list_name = table.profile_codes[name]
+    if column.name in table.profile_codes:
+        list_name = table.profile_codes[column.name]
         codes = profile.codes(list_name)
         checks.append(
             _Check(
-                name,
+                column,
                 f"{v} IS NOT NULL AND NOT list_contains($codes, {v})",
                 f"a {list_name[:-1]} code of the entity profile ({', '.join(codes)})",
                 {"codes": codes},
@@ -124,17 +135,10 @@ def _column_checks(column: Column, profile: Profile, table: Table) -> list[_Chec
 
 
 def _order_checks(table: Table) -> list[_Check]:
-    checks = []
-    for earlier, later in table.order:
-        e, lt = quote(earlier), quote(later)
-        checks.append(
-            _Check(
-                later,
-                f"TRY_CAST({lt} AS TIMESTAMPTZ) < TRY_CAST({e} AS TIMESTAMPTZ)",
-                f"{later} not before {earlier}",
-            )
-        )
-    return checks
+    return [
+        _Check(table.column(later), f"{quote(later)} < {quote(earlier)}", f"{later} not before {earlier}")
+        for earlier, later in table.order
+    ]
 
 
 def _union_sql(table: Table, checks: list[_Check]) -> tuple[str, dict[str, object]]:
@@ -147,10 +151,10 @@ def _union_sql(table: Table, checks: list[_Check]) -> tuple[str, dict[str, objec
             predicate = predicate.replace(f"${key}", f"$p{i}_{key}")
             params[f"p{i}_{key}"] = value
         params[f"e{i}"] = check.expected
-        params[f"f{i}"] = check.field
+        params[f"f{i}"] = check.column.name
         selects.append(
             f"SELECT _file, _row, {label} AS record, $f{i} AS field, $e{i} AS expected, "
-            f"{quote(check.field)} AS found FROM {raw_table(table)} WHERE {predicate}"
+            f"{shown(check.column)} AS found FROM {raw_table(table)} WHERE {predicate}"
         )
     return "\nUNION ALL\n".join(selects), params
 
@@ -163,7 +167,7 @@ def _key_check_sql(table: Table) -> str:
         SELECT _file, _row, record, field, expected, found FROM (
             SELECT _file, _row, {record_label(table)} AS record, ? AS field,
                    'a unique key (first seen at ' || {first} || ')' AS expected,
-                   {" || ', ' || ".join(f"coalesce({quote(k)}, '')" for k in table.key)} AS found,
+                   {" || ', ' || ".join(f"coalesce({shown(table.column(k))}, '')" for k in table.key)} AS found,
                    row_number() OVER (PARTITION BY {keys} ORDER BY _file, _row) AS occurrence
             FROM {raw_table(table)}
         ) WHERE occurrence > 1"""
@@ -179,14 +183,20 @@ def _reference_sql(table: Table, column: str, target_table: str, target: str) ->
 
 
 def _priced_sql(table: Table, asset: str, time: str) -> str:
-    day = f"CAST(TRY_CAST(r.{quote(time)} AS TIMESTAMPTZ) AS DATE)"
+    # The (asset, day) pairs first: millions of rows need only a few hundred price look-ups.
+    a, day = quote(asset), f"CAST({quote(time)} AS DATE)"
     return f"""
+        WITH unpriced AS (
+            SELECT DISTINCT {a} AS unpriced_asset, {day} AS unpriced_day FROM {raw_table(table)}
+            WHERE {a} IS NOT NULL AND {quote(time)} IS NOT NULL
+            EXCEPT
+            SELECT asset, date FROM staging.prices
+        )
         SELECT _file, _row, {record_label(table)} AS record, ? AS field,
-               'an asset with a close on ' || CAST({day} AS VARCHAR) || ' in prices' AS expected,
-               r.{quote(asset)} AS found
+               'an asset with a close on ' || CAST(unpriced_day AS VARCHAR) || ' in prices' AS expected,
+               r.{a} AS found
         FROM {raw_table(table)} AS r
-        WHERE {day} IS NOT NULL AND r.{quote(asset)} IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM staging.prices AS p WHERE p.asset = r.{quote(asset)} AND p.date = {day})"""
+        JOIN unpriced ON unpriced_asset = r.{a} AND unpriced_day = CAST(r.{quote(time)} AS DATE)"""
 
 
 @dataclass

@@ -4,22 +4,24 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from pipelines.definitions import defs, monthly_publication_schedule
+from pipelines.definitions import defs
+
+schedule = defs.resolve_schedule_def("monthly_publication_schedule")
 from pipelines.profile import load_profile
 
 
 def test_schedule_runs_on_the_publication_day_at_six_utc():
     day = load_profile().publication_day
-    assert monthly_publication_schedule.cron_schedule == f"0 6 {day} * *"
-    assert monthly_publication_schedule.execution_timezone in (None, "UTC")
+    assert schedule.cron_schedule == f"0 6 {day} * *"
+    assert schedule.execution_timezone in (None, "UTC")
 
 
 def test_run_request_targets_the_previous_month():
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 12, 5, 6, 0, tzinfo=UTC))
-    result = monthly_publication_schedule.evaluate_tick(context)
+    result = schedule.evaluate_tick(context)
     assert [r.partition_key for r in result.run_requests] == ["2026-11-01"]
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2027, 1, 5, 6, 0, tzinfo=UTC))
-    result = monthly_publication_schedule.evaluate_tick(context)
+    result = schedule.evaluate_tick(context)
     assert [r.partition_key for r in result.run_requests] == ["2026-12-01"]
 
 

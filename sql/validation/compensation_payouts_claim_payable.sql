@@ -8,7 +8,7 @@ WHERE c.decision NOT IN ('approved', 'partially_approved')
 UNION ALL
 SELECT p._file, p._row, 'payout_id=' || p.payout_id, 'paid_at',
        'not before its claim was submitted (' || strftime(c.submitted_at, '%Y-%m-%dT%H:%M:%SZ') || ')',
-       p.paid_at
+       coalesce(p.paid_at__text, CAST(p.paid_at AS VARCHAR))
 FROM raw_compensation_payouts AS p
 JOIN staging.compensation_claims AS c ON c.claim_id = p.claim_id
-WHERE TRY_CAST(p.paid_at AS TIMESTAMPTZ) < c.submitted_at
+WHERE p.paid_at < c.submitted_at
