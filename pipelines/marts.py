@@ -83,7 +83,7 @@ def build_mart(con: duckdb.DuckDBPyConnection, name: str, period: str) -> int:
 
 
 METRIC_QUERIES = ("metrics_incidents", "metrics_compensation", "metrics_insurance_fund")
-FUND_INTERMEDIATES = ("int_fund_balances", "int_fund_movements_daily")
+FUND_INTERMEDIATES = ("int_fund_anchors", "int_fund_movements_daily", "int_fund_balances")
 MART_INTERMEDIATES = {
     "insurance_fund_daily": FUND_INTERMEDIATES,
     "insurance_fund_flows": FUND_INTERMEDIATES,

@@ -1,36 +1,35 @@
--- Balance of every fund and asset at every instant the windows need: each window's start and the end of each of
--- its days. Balance at t = the last snapshot at or before t, moved forward by the movements stamped from that
--- snapshot's instant up to (not including) t. Half-open like every window: a snapshot stamped t is the balance
--- before any movement stamped t.
--- A fund holds an asset from its first snapshot or just after its first movement; before that the balance is 0
--- and `held` is false. Once held, no snapshot at or before t means the history is missing: the balance is NULL.
-WITH instants AS (
-    SELECT DISTINCT t FROM (
-        SELECT start_at AS t FROM windows
-        UNION ALL
-        SELECT unnest(generate_series(start_at + INTERVAL 1 DAY, end_at, INTERVAL 1 DAY)) FROM windows
-    )
+-- Balance of every fund and asset at every instant of int_fund_anchors: the anchor snapshot moved forward by the
+-- movements stamped from its instant up to (not including) the instant. Half-open like every window: a snapshot
+-- stamped t is the balance before any movement stamped t. Before a fund holds an asset the balance is 0; once it
+-- does, no snapshot at or before the instant means the history is missing: NULL.
+-- The movements are summed by day (int_fund_movements_daily), less those of the anchor's own day before the
+-- anchor (only anchors that are not at midnight need that look at the ledger).
+WITH days AS (
+    SELECT fund_id, asset, day, sum(amount) AS amount FROM int_fund_movements_daily GROUP BY ALL
 ),
-fund_assets AS (
-    SELECT fund_id, asset, min(first_snapshot_at) AS first_snapshot_at, min(first_movement_at) AS first_movement_at
-    FROM (
-        SELECT fund_id, asset, min(as_of) AS first_snapshot_at, NULL AS first_movement_at
-        FROM staging.insurance_fund_balances GROUP BY ALL
-        UNION ALL
-        SELECT fund_id, asset, NULL, min(occurred_at) FROM staging.insurance_fund_movements GROUP BY ALL
-    )
-    GROUP BY fund_id, asset
+anchors AS (
+    SELECT DISTINCT fund_id, asset, anchor_at FROM int_fund_anchors
+    WHERE anchor_at IS NOT NULL AND anchor_at <> date_trunc('day', anchor_at)
 ),
-anchored AS (
-    SELECT g.fund_id, g.asset, g.t, s.as_of AS anchor_at, s.balance AS anchor_balance,
-           g.t >= g.first_snapshot_at OR g.t > g.first_movement_at AS held
-    FROM (SELECT * FROM fund_assets CROSS JOIN instants) AS g
-    ASOF LEFT JOIN staging.insurance_fund_balances AS s
-      ON s.fund_id = g.fund_id AND s.asset = g.asset AND g.t >= s.as_of
+before_anchor AS (  -- movements of an anchor's day stamped before it
+    SELECT a.fund_id, a.asset, a.anchor_at, sum(m.amount) AS amount
+    FROM anchors AS a
+    JOIN staging.insurance_fund_movements AS m
+      ON m.fund_id = a.fund_id AND m.asset = a.asset AND CAST(m.occurred_at AS DATE) = CAST(a.anchor_at AS DATE)
+     AND m.occurred_at < a.anchor_at
+    GROUP BY ALL
+),
+moved AS (  -- whole days from the anchor's day up to the instant
+    SELECT a.fund_id, a.asset, a.t, sum(d.amount) AS amount
+    FROM int_fund_anchors AS a
+    JOIN days AS d
+      ON d.fund_id = a.fund_id AND d.asset = a.asset
+     AND d.day >= CAST(a.anchor_at AS DATE) AND d.day < CAST(a.t AS DATE)
+    GROUP BY ALL
 )
 SELECT a.fund_id, a.asset, a.t, a.held, a.anchor_at, a.anchor_balance,
-       CASE WHEN NOT a.held THEN 0 ELSE a.anchor_balance + coalesce(sum(m.amount), 0) END AS balance
-FROM anchored AS a
-LEFT JOIN staging.insurance_fund_movements AS m
-  ON m.fund_id = a.fund_id AND m.asset = a.asset AND m.occurred_at >= a.anchor_at AND m.occurred_at < a.t
-GROUP BY a.fund_id, a.asset, a.t, a.held, a.anchor_at, a.anchor_balance
+       CASE WHEN NOT a.held THEN 0
+            ELSE a.anchor_balance + coalesce(mv.amount, 0) - coalesce(b.amount, 0) END AS balance
+FROM int_fund_anchors AS a
+LEFT JOIN moved AS mv USING (fund_id, asset, t)
+LEFT JOIN before_anchor AS b ON b.fund_id = a.fund_id AND b.asset = a.asset AND b.anchor_at = a.anchor_at
