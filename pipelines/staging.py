@@ -1,8 +1,14 @@
 """Validated ingestion: landing files → checked raw rows → typed `staging.<table>` in DuckDB.
 
-A table is loaded only when every one of its records passes the contract; then its staging table is replaced in
-one transaction (delete-then-insert), so a re-run with the same files gives the same rows and a failed run leaves
-the previous rows untouched. The staging DDL, the casts and the comments come from the contract.
+A table is loaded only when every one of its records passes the contract; its staged rows are then changed in one
+transaction (delete-then-insert), so a re-run with the same files gives the same rows and a failed run leaves the
+previous rows untouched. The staging DDL and its comments come from the contract.
+
+Loads are incremental by file: a landing file whose size and modification time are those recorded when it was
+staged is not read again, and its rows stay. Only new and changed files are read and checked (their keys also
+against the rows kept), and the rows of changed or removed files are replaced. A table is read in full again when
+one of the tables its checks read (references, rules, prices) was *rewritten* — a staged file changed or removed,
+as in a restatement — since it was last checked: appending files never invalidates what was checked before.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import duckdb
 from pipelines.contract import TABLES, Table
 from pipelines.landing import FORMATS, ContractError, create_raw_table, landing_files, raw_table, read_file
 from pipelines.profile import Profile
-from pipelines.validation import check_raw_table, quote
+from pipelines.validation import check_raw_table, dependencies, kept_key_sql, quote
 from pipelines.warehouse import connect
 
 LINEAGE_COLUMNS = (
@@ -51,29 +57,55 @@ def _literal(text: str) -> str:
 LANDING_FILES_DDL = """
 CREATE TABLE IF NOT EXISTS staging.landing_files (
     table_name VARCHAR NOT NULL, file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, bytes BIGINT NOT NULL,
-    PRIMARY KEY (table_name, file))"""
+    modified_ns BIGINT NOT NULL, PRIMARY KEY (table_name, file))"""
+
+# generation: bumped whenever a table is rewritten (not merely appended to); checked_against: the generations of
+# the tables its checks read, when it was last checked.
+TABLE_STATE_DDL = """
+CREATE TABLE IF NOT EXISTS staging.table_state (
+    table_name VARCHAR PRIMARY KEY, generation BIGINT NOT NULL, checked_against MAP(VARCHAR, BIGINT) NOT NULL)"""
 
 
 def create_staging_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
     con.execute(LANDING_FILES_DDL)
+    con.execute(TABLE_STATE_DDL)
     for table in TABLES:
         for statement in staging_ddl(table):
             con.execute(statement)
 
 
-def _load(con: duckdb.DuckDBPyConnection, table: Table, files: list[tuple[str, Path]]) -> None:
+def _generations(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return dict(con.execute("SELECT table_name, generation FROM staging.table_state").fetchall())
+
+
+def _load(con: duckdb.DuckDBPyConnection, table: Table, read: list[tuple[str, Path]], replaced: list[str],
+          full: bool, rewritten: bool) -> None:
+    """Stage the raw rows: all of the table (full) or in place of the rows of `replaced` files; record the files
+    read and the table's state, in one transaction."""
+    name = f"staging.{quote(table.name)}"
     select = ", ".join(quote(c) for c in table.column_names)  # the raw rows are typed already
+    generations = _generations(con)
+    checked_against = {dep: generations.get(dep, 0) for dep in sorted(dependencies(table))}
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM staging.{quote(table.name)}")
-        con.execute(f"INSERT INTO staging.{quote(table.name)} SELECT {select}, _file, _row FROM {raw_table(table)}")
-        con.execute("DELETE FROM staging.landing_files WHERE table_name = ?", [table.name])
-        for label, path in files:
-            con.execute(
-                "INSERT INTO staging.landing_files VALUES (?, ?, ?, ?)",
-                [table.name, label, file_sha256(path), path.stat().st_size],
-            )
+        if full:
+            con.execute(f"DELETE FROM {name}")
+            con.execute("DELETE FROM staging.landing_files WHERE table_name = ?", [table.name])
+        else:
+            con.execute(f"DELETE FROM {name} WHERE source_file IN (SELECT unnest(?))", [replaced])
+            con.execute("DELETE FROM staging.landing_files WHERE table_name = ? AND file IN (SELECT unnest(?))",
+                        [table.name, replaced])
+        con.execute(f"INSERT INTO {name} SELECT {select}, _file, _row FROM {raw_table(table)}")
+        for label, path in read:
+            stat = path.stat()
+            con.execute("INSERT INTO staging.landing_files VALUES (?, ?, ?, ?, ?)",
+                        [table.name, label, file_sha256(path), stat.st_size, stat.st_mtime_ns])
+        con.execute(
+            "INSERT OR REPLACE INTO staging.table_state VALUES (?, ?, MAP(?, ?))",
+            [table.name, generations.get(table.name, 0) + int(rewritten),
+             list(checked_against), list(checked_against.values())],
+        )
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -95,6 +127,7 @@ class TableResult:
     rows: int
     errors: list[ContractError]
     skipped: list[str] = field(default_factory=list)  # checks not run: a table they need failed
+    read: list[str] = field(default_factory=list)  # the files read this time (unchanged ones are not)
 
     @property
     def loaded(self) -> bool:
@@ -136,27 +169,82 @@ def _merge(reader_errors: list[ContractError], check_errors: list[ContractError]
     return sorted(reader_errors + [e for e in check_errors if (e.file, e.row, e.field) not in named])
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What an ingestion of one table reads: every file (full), or the new and changed ones only."""
+
+    read: list[tuple[str, Path]]
+    replaced: list[str]  # staged files whose rows go: changed, removed (and, when full, all)
+    full: bool
+    rewritten: bool  # a staged file changed or went away: what was checked against this table must be again
+
+
+def _plan(con: duckdb.DuckDBPyConnection, table: Table, files: list[tuple[str, Path]]) -> _Plan:
+    staged = {f: (h, n, m) for f, h, n, m in con.execute(
+        "SELECT file, sha256, bytes, modified_ns FROM staging.landing_files WHERE table_name = ?",
+        [table.name]).fetchall()}
+    state = con.execute("SELECT checked_against FROM staging.table_state WHERE table_name = ?",
+                        [table.name]).fetchone()
+    generations = _generations(con)
+    upstream_moved = state is None or dict(state[0]) != {dep: generations.get(dep, 0) for dep in dependencies(table)}
+
+    def unchanged(label: str, path: Path) -> bool:
+        """Same size and time as staged; or, when only the time differs, the same bytes (the time is then
+        recorded anew, so that the file is not hashed again next time)."""
+        if label not in staged:
+            return False
+        digest, size, modified = staged[label]
+        stat = path.stat()
+        if (size, modified) == (stat.st_size, stat.st_mtime_ns):
+            return True
+        if size != stat.st_size or file_sha256(path) != digest:
+            return False
+        con.execute("UPDATE staging.landing_files SET modified_ns = ? WHERE table_name = ? AND file = ?",
+                    [stat.st_mtime_ns, table.name, label])
+        return True
+
+    present = {label for label, _ in files}
+    kept = {label for label, path in files if unchanged(label, path)}
+    changed = [label for label in present if label in staged and label not in kept]
+    removed = [label for label in staged if label not in present]
+    rewritten = bool(changed or removed)
+    if upstream_moved or not staged:
+        return _Plan(files, list(staged), True, rewritten)
+    return _Plan([(label, path) for label, path in files if label not in kept], sorted(changed + removed), False,
+                 rewritten)
+
+
 def ingest_table(
     con: duckdb.DuckDBPyConnection, table: Table, landing_dir: Path, profile: Profile, loaded: set[str]
 ) -> TableResult:
-    """Validate every landing file of `table`; if all is well, replace its staging rows."""
+    """Validate the landing files of `table` that need it (all, or the new and changed ones); if all is well,
+    stage their rows."""
     create_raw_table(con, table)
     paths = landing_files(landing_dir, table)
     files = [(str(p.relative_to(landing_dir)), p) for p in paths]
+    plan = _plan(con, table, files)
     reader_errors: list[ContractError] = []
     if not paths:
         formats = ", ".join(f"{table.name}{ext}" for ext in FORMATS)
         reader_errors.append(
             ContractError(f"{table.name}.*", None, None, f"a landing file ({formats}) or a folder {table.name}/")
         )
-    for label, path in files:
+    for label, path in plan.read:
         reader_errors += read_file(con, table, path, label)
     report = check_raw_table(con, table, profile, loaded)
+    if not plan.full:  # the new files' keys against the rows kept from the others
+        rows = con.execute(kept_key_sql(table), {"field": ", ".join(table.key), "replaced": plan.replaced})
+        report.errors += [ContractError(file=f, row=r, field=fld, expected=exp, found=val, record=rec)
+                          for f, r, rec, fld, exp, val in rows.fetchall()]
     errors = _merge(reader_errors, report.errors)
-    if not errors and not report.skipped:
-        _load(con, table, files)
+    if not errors and not report.skipped and (plan.read or plan.replaced):
+        _load(con, table, plan.read, plan.replaced, plan.full, plan.rewritten)
     con.execute(f"DROP TABLE {raw_table(table)}")
-    return TableResult(table.name, [label for label, _ in files], report.rows, errors, report.skipped)
+    staged_now = not errors and not report.skipped
+    # rows: the table's staged rows once loaded (read now or kept), else the rows read and refused
+    rows = con.execute(f"SELECT count(*) FROM staging.{quote(table.name)}").fetchone()[0] if staged_now else report.rows
+    return TableResult(table.name, [label for label, _ in files], rows, errors, report.skipped,
+                       read=[label for label, _ in plan.read])
 
 
 def ingest(

@@ -47,9 +47,9 @@ def shown(column: Column, alias: str = "") -> str:
     return f"coalesce({alias}{quote(text_column(column))}, {as_text})"
 
 
-def record_label(table: Table) -> str:
+def record_label(table: Table, alias: str = "") -> str:
     """SQL for a row's key as people read it: `claim_id=CLM-1` or `asset=BTC, date=2026-05-01`."""
-    parts = [f"'{name}=' || coalesce({shown(table.column(name))}, '?')" for name in table.key]
+    parts = [f"'{name}=' || coalesce({shown(table.column(name), alias)}, '?')" for name in table.key]
     return " || ', ' || ".join(parts)
 
 
@@ -259,6 +259,25 @@ def check_raw_table(
         for f, r, rec, fld, exp, val in found
     ]
     return TableReport(table.name, rows, errors, skipped)
+
+
+def dependencies(table: Table) -> set[str]:
+    """The tables whose staged rows this table's checks read (references, rules, prices)."""
+    needs = {ref.table for ref in table.references} | {t for rule in table.rules for t in _rule_tables(rule)}
+    return needs | ({"prices"} if table.priced else set())
+
+
+def kept_key_sql(table: Table) -> str:
+    """Rows of the files being read whose key is already staged from a file that is kept (incremental loads)."""
+    keys = ", ".join(quote(k) for k in table.key)
+    where = "s.source_file || CASE WHEN lower(s.source_file) LIKE '%.parquet' THEN ', row ' ELSE ', line ' END"
+    return f"""
+        SELECT r._file, r._row, {record_label(table, 'r.')} AS record, $field AS field,
+               'a unique key (first seen at ' || {where} || s.source_row || ')' AS expected,
+               {" || ', ' || ".join(f"coalesce({shown(table.column(k), 'r.')}, '')" for k in table.key)} AS found
+        FROM {raw_table(table)} AS r
+        JOIN staging.{quote(table.name)} AS s USING ({keys})
+        WHERE s.source_file NOT IN (SELECT unnest($replaced))"""
 
 
 def _rule_tables(rule: str) -> set[str]:

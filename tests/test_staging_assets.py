@@ -23,7 +23,9 @@ def _snapshot(warehouse: Path) -> dict[str, list[tuple]]:
     with connect(warehouse, read_only=True) as con:
         tables = [r[0] for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'staging' ORDER BY 1").fetchall()]
-        return {t: con.execute(f'SELECT * FROM staging."{t}" ORDER BY ALL').fetchall() for t in tables}
+        # the files' modification times are bookkeeping: a rewritten file with the same bytes is the same input
+        return {t: con.execute(f'SELECT * {"EXCLUDE (modified_ns)" if t == "landing_files" else ""} '
+                               f'FROM staging."{t}" ORDER BY ALL').fetchall() for t in tables}
 
 
 def test_staging_loads_every_table_and_is_idempotent(valid_landing: Path, tmp_path: Path):
@@ -36,7 +38,7 @@ def test_staging_loads_every_table_and_is_idempotent(valid_landing: Path, tmp_pa
         "insurance_fund_balances": 2, "insurance_fund_movements": 2, "landing_files": 7, "prices": 132,
         # the entity profile and the metric definitions
         "classification": 1, "entity": 1, "funds": 2, "regulators": 2, "services": 6,
-        "metric_definitions": 37,
+        "metric_definitions": 37, "table_state": 7,
     }
     assert _materialize(valid_landing, warehouse).success
     assert _snapshot(warehouse) == first

@@ -1,0 +1,106 @@
+"""Incremental staging: unchanged files are not read again, new ones are appended, changed ones replaced, and a
+table is checked in full again when a table its checks read was rewritten."""
+
+import os
+from pathlib import Path
+
+import pytest
+from landing_builder import valid_tables, write_csv, write_landing, write_parquet
+
+from pipelines.contract import TABLES_BY_NAME
+from pipelines.profile import load_profile
+from pipelines.staging import ingest
+from pipelines.warehouse import connect
+
+PROFILE = load_profile()
+MOVEMENTS = "insurance_fund_movements"
+
+
+def movement(i: int, day: str, amount: str = "0.10000000") -> dict:
+    return {"movement_id": f"MOV-{i}", "fund_id": "coinm-perp", "asset": "BTC", "occurred_at": f"{day}T08:00:00Z",
+            "amount": amount, "kind": "liquidation_surplus"}
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    """The valid set, with the movements split into one Parquet file per day."""
+    tables = valid_tables()
+    del tables[MOVEMENTS]
+    root = write_landing(tmp_path / "landing", tables)
+    (root / MOVEMENTS).mkdir()
+    write_parquet(root / MOVEMENTS / "2026-05-01.parquet", MOVEMENTS, [movement(1, "2026-05-01", "0.50000000")])
+    write_parquet(root / MOVEMENTS / "2026-05-07.parquet", MOVEMENTS, [
+        {**movement(2, "2026-05-07", "-0.00400000"), "occurred_at": "2026-05-07T09:00:00Z", "kind": "compensation"}])
+    return root
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    with connect(tmp_path / "wh.duckdb") as connection:
+        yield connection
+
+
+def result_of(result, table: str):
+    return next(t for t in result.tables if t.table == table)
+
+
+def movement_ids(con) -> list[str]:
+    return [r[0] for r in con.execute(f"SELECT movement_id FROM staging.{MOVEMENTS} ORDER BY 1").fetchall()]
+
+
+def test_unchanged_files_are_not_read_again(landing, con):
+    first = ingest(con, landing, PROFILE)
+    assert first.ok and result_of(first, MOVEMENTS).read == [f"{MOVEMENTS}/2026-05-01.parquet",
+                                                            f"{MOVEMENTS}/2026-05-07.parquet"]
+    again = ingest(con, landing, PROFILE)
+    assert again.ok and all(t.read == [] for t in again.tables)
+    assert result_of(again, MOVEMENTS).rows == 2
+
+
+def test_a_new_file_is_appended_alone(landing, con):
+    assert ingest(con, landing, PROFILE).ok
+    write_parquet(landing / MOVEMENTS / "2026-05-20.parquet", MOVEMENTS, [movement(3, "2026-05-20")])
+    result = ingest(con, landing, PROFILE)
+    assert result.ok and result_of(result, MOVEMENTS).read == [f"{MOVEMENTS}/2026-05-20.parquet"]
+    assert movement_ids(con) == ["MOV-1", "MOV-2", "MOV-3"]
+
+
+def test_a_new_file_repeating_a_kept_key_is_refused(landing, con):
+    assert ingest(con, landing, PROFILE).ok
+    write_parquet(landing / MOVEMENTS / "2026-05-20.parquet", MOVEMENTS, [movement(1, "2026-05-20")])
+    result = ingest(con, landing, PROFILE)
+    (error,) = result_of(result, MOVEMENTS).errors
+    assert (error.file, error.row, error.field) == (f"{MOVEMENTS}/2026-05-20.parquet", 1, "movement_id")
+    assert f"first seen at {MOVEMENTS}/2026-05-01.parquet, row 1" in error.expected
+    assert movement_ids(con) == ["MOV-1", "MOV-2"]  # nothing of it loaded
+
+
+def test_a_changed_file_replaces_its_rows_and_a_removed_one_takes_them_away(landing, con):
+    assert ingest(con, landing, PROFILE).ok
+    write_parquet(landing / MOVEMENTS / "2026-05-01.parquet", MOVEMENTS, [movement(10, "2026-05-01", "0.5")])
+    (landing / MOVEMENTS / "2026-05-07.parquet").unlink()
+    result = ingest(con, landing, PROFILE)
+    assert result.ok and result_of(result, MOVEMENTS).read == [f"{MOVEMENTS}/2026-05-01.parquet"]
+    assert movement_ids(con) == ["MOV-10"]
+
+
+def test_a_rewritten_upstream_table_is_checked_against_again(landing, con):
+    assert ingest(con, landing, PROFILE).ok
+    tables = valid_tables()
+    tables["compensation_claims"][0].update(decision="rejected", rejection_reason="duplicate", approved_amount=None)
+    write_csv(landing / "compensation_claims.csv", tables["compensation_claims"],
+              TABLES_BY_NAME["compensation_claims"].column_names)
+    result = ingest(con, landing, PROFILE)
+    payouts = result_of(result, "compensation_payouts")
+    # the payouts file did not change, but the claims it pays were rewritten: read and checked again
+    assert payouts.read == ["compensation_payouts.csv"]
+    assert {(e.record, e.field) for e in payouts.errors} == {("payout_id=PAY-1", "claim_id"),
+                                                             ("payout_id=PAY-2", "claim_id")}
+
+
+def test_touching_a_file_without_changing_it_changes_nothing(landing, con):
+    assert ingest(con, landing, PROFILE).ok
+    path = landing / MOVEMENTS / "2026-05-01.parquet"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    result = ingest(con, landing, PROFILE)
+    assert result.ok and all(t.read == [] for t in result.tables)
