@@ -133,15 +133,29 @@ def demo(
     end_month: Annotated[
         str | None, typer.Option(help="Last month generated, YYYY-MM (default: the last complete month).")
     ] = None,
+    scale: Annotated[
+        str | None,
+        typer.Option(help="Exchange-sized months as Parquet: 'large' (30 million fund movements, 1 million claims "
+                     "and payouts, 1,000 incidents a month) or a factor of that, e.g. 0.1."),
+    ] = None,
 ) -> None:
     """Generate demo data into the landing directory, then build and publish every month of it."""
-    from pipelines.demo_data import generate_demo
-
     settings: Settings = ctx.obj
     last = parse_month(end_month) if end_month else last_complete_month(datetime.now(UTC).date())
     periods = months_ending(last, months)
     typer.echo(f"Generating {months} months of demo data ({periods[0]} to {periods[-1]}) into {settings.landing}")
-    counts = generate_demo(settings.landing, periods[0], months, seed, _profile(settings))
+    if scale is None:
+        from pipelines.demo_data import generate_demo
+
+        counts = generate_demo(settings.landing, periods[0], months, seed, _profile(settings))
+    else:
+        from pipelines.demo_large import generate_large
+
+        try:
+            factor = 1.0 if scale == "large" else float(scale)
+        except ValueError:
+            _fail(f"--scale {scale!r}: expected 'large' or a number")
+        counts = generate_large(settings.landing, periods[0], months, factor, seed, _profile(settings))
     for table, rows in counts.items():
         typer.echo(f"  {table}: {rows} rows")
     _publish(settings, periods)
