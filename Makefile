@@ -24,7 +24,19 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP)
 	$(BIN)/transparency demo
 
+# The back-office tests need PostgreSQL: scripts/postgres.sh starts a throw-away server (installing PostgreSQL
+# when missing) before the tests and stops it after them, pass or fail. If it cannot start, the tests that need it
+# are skipped with its error; the others run.
 test: $(STAMP) $(SYSTEM_STAMP)
+	@echo "starting a throw-away PostgreSQL server (scripts/postgres.sh)"; \
+	if dsn=$$(bash scripts/postgres.sh start 2>$(VENV)/postgres-start.log); then \
+	  export TRANSPARENCY_TEST_PG_DSN="$$dsn"; \
+	else \
+	  export TRANSPARENCY_TEST_PG_ERROR="$$(tail -n 5 $(VENV)/postgres-start.log | tr '\n' ' ')"; \
+	  echo "PostgreSQL did not start (its tests are skipped): $$TRANSPARENCY_TEST_PG_ERROR"; \
+	fi; \
+	trap 'bash scripts/postgres.sh stop' EXIT; trap 'exit 130' INT TERM; \
+	echo "$(BIN)/python -m pytest -q -n 2 -p no:logging"; \
 	$(BIN)/python -m pytest -q -n 2 -p no:logging
 
 dev: $(STAMP)

@@ -265,6 +265,26 @@ def import_insurance_fund_command(
     _report_import(counts, settings.landing)
 
 
+@import_app.command("postgres")
+def import_postgres_command(
+    ctx: typer.Context,
+    dsn: Annotated[
+        str, typer.Option(envvar="TRANSPARENCY_BACKOFFICE_DSN", help="PostgreSQL DSN of the back office (a secret).")
+    ],
+    full: Annotated[bool, typer.Option(help="Read every row again instead of the changes since the last import.")]
+    = False,
+) -> None:
+    """Compensation claims and payouts from the PostgreSQL back office, incrementally (sql/backoffice/schema.sql)."""
+    from pipelines.sources.backoffice import BackofficeError, import_backoffice
+
+    settings: Settings = ctx.obj
+    try:
+        counts = import_backoffice(dsn, settings.landing, full=full)
+    except (BackofficeError, OSError) as exc:
+        _fail(str(exc))
+    _report_import(counts, settings.landing)
+
+
 @app.command()
 def contract() -> None:
     """Print the data contract (tables, columns, types, rules) as Markdown."""

@@ -119,7 +119,6 @@ SURPLUS, BANKRUPTCY, CONTRIBUTION, COMPENSATION, ADL, TRANSFER = (
                                       "compensation", "adl", "transfer"))
 DECISIONS = ("pending", *DECISIONS_USER)  # index 0 = pending
 PENDING, APPROVED, PARTIAL, REJECTED, WITHDRAWN = range(5)
-MONEY_TABLES = ("compensation_claims", "compensation_payouts", "insurance_fund_movements")
 
 
 def generate_large(landing_dir: Path, first_month: str, months: int, scale: float, seed: int,

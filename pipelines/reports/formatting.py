@@ -75,6 +75,11 @@ def timestamp(value: datetime | None) -> str:
     return NONE if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def minute(value: datetime | None) -> str:
+    """A UTC time to the minute, without the zone, for tables whose header says UTC."""
+    return NONE if value is None else value.strftime("%Y-%m-%d %H:%M")
+
+
 def day(value: date | datetime | None) -> str:
     return NONE if value is None else value.strftime("%Y-%m-%d")
 
@@ -98,6 +103,7 @@ FILTERS = {
     "hours": hours,
     "amount": amount,
     "timestamp": timestamp,
+    "minute": minute,
     "day": day,
     "month_name": month_name,
     "label": label,
