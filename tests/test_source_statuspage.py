@@ -21,7 +21,7 @@ FEED = REALDATA / "githubstatus_incidents_2010-2023.json"
 GITHUB = Path(__file__).parent / "fixtures" / "statuspage" / "github_profile.toml"
 TRANSPARENCY = Path(sys.executable).parent / "transparency"
 
-pytestmark = pytest.mark.skipif(not FEED.exists(), reason="the real captures of ../shared/realdata are not here")
+needs_realdata = pytest.mark.skipif(not FEED.exists(), reason="the real captures of ../shared/realdata are not here")
 
 
 def incident(**fields) -> dict:
@@ -123,6 +123,7 @@ def test_the_supplement_fills_what_the_feed_lacks(tmp_path, profile):
         import_statuspage(feed_file(tmp_path, incident()), tmp_path / "landing", profile, supplement=supplement)
 
 
+@needs_realdata
 def test_the_real_github_feed_maps_and_validates_except_its_three_inverted_records(tmp_path):
     profile = load_profile(GITHUB)
     counts = import_statuspage(str(FEED), tmp_path, profile)
@@ -152,6 +153,7 @@ def _run(workdir: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
+@needs_realdata
 def test_the_whole_pipeline_runs_on_real_sources(tmp_path):
     landing = tmp_path / "data" / "landing"
     done = _run(tmp_path, "import", "statuspage", str(FEED), "--since", "2020-05-01", "--until", "2020-07-01")
