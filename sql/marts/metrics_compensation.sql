@@ -2,53 +2,84 @@
 -- Received: submitted in the window. Decided: decided in it. Pending at end: submitted before the end and not
 -- decided before it. Paid: payouts in the window at the close of their day. Latency: a claim's first payout minus
 -- its submission, for claims whose first payout falls in the window.
-WITH decided AS (
-    SELECT w.window_id, c.decision, c.rejection_reason
-    FROM windows AS w
-    JOIN staging.compensation_claims AS c ON c.decided_at >= w.start_at AND c.decided_at < w.end_at
+-- Windows are whole UTC days, so counts and sums are taken per day first and each window adds up its days: one
+-- pass over the claims and payouts whatever the number of windows (30 for the trailing windows of a month).
+WITH bounds AS (SELECT min(start_at) AS lo, max(end_at) AS hi FROM windows),
+window_days AS (
+    SELECT window_id, CAST(d AS DATE) AS day
+    FROM (SELECT window_id, unnest(generate_series(start_at, end_at - INTERVAL 1 DAY, INTERVAL 1 DAY)) AS d
+          FROM windows)
+),
+received AS (
+    SELECT CAST(c.submitted_at AS DATE) AS day, count(*) AS n
+    FROM staging.compensation_claims AS c, bounds WHERE c.submitted_at >= bounds.lo AND c.submitted_at < bounds.hi
+    GROUP BY ALL
+),
+decided AS (
+    SELECT CAST(c.decided_at AS DATE) AS day, c.decision, c.rejection_reason, count(*) AS n
+    FROM staging.compensation_claims AS c, bounds WHERE c.decided_at >= bounds.lo AND c.decided_at < bounds.hi
+    GROUP BY ALL
+),
+backlog_days AS (  -- every claim counts +1 on its submission day and −1 on its decision day
+    SELECT day, sum(change) AS change FROM (
+        SELECT CAST(submitted_at AS DATE) AS day, 1 AS change FROM staging.compensation_claims
+        UNION ALL
+        SELECT CAST(decided_at AS DATE), -1 FROM staging.compensation_claims WHERE decided_at IS NOT NULL
+    ) GROUP BY day
+),
+paid_rows AS (
+    SELECT CAST(p.paid_at AS DATE) AS day, p.funding_source, c.account_ref, usd_value(p.amount, pr.close_usd) AS usd
+    FROM staging.compensation_payouts AS p
+    JOIN staging.compensation_claims AS c USING (claim_id)
+    LEFT JOIN staging.prices AS pr ON pr.asset = p.asset AND pr.date = CAST(p.paid_at AS DATE), bounds
+    WHERE p.paid_at >= bounds.lo AND p.paid_at < bounds.hi
 ),
 paid AS (
-    SELECT w.window_id, p.funding_source, c.account_ref, usd_value(p.amount, pr.close_usd) AS amount_usd
-    FROM windows AS w
-    JOIN staging.compensation_payouts AS p ON p.paid_at >= w.start_at AND p.paid_at < w.end_at
-    JOIN staging.compensation_claims AS c USING (claim_id)
-    LEFT JOIN staging.prices AS pr ON pr.asset = p.asset AND pr.date = CAST(p.paid_at AS DATE)
+    SELECT day, count(*) AS payouts, sum(usd) AS usd, sum(usd) FILTER (WHERE funding_source = 'insurance_fund') AS fund_usd
+    FROM paid_rows GROUP BY day
 ),
-first_payouts AS (
+accounts AS (SELECT DISTINCT day, account_ref FROM paid_rows),
+first_payouts AS (  -- claims paid within the bounds, with their first payout ever
     SELECT c.claim_id, c.submitted_at, min(p.paid_at) AS first_paid_at
-    FROM staging.compensation_claims AS c JOIN staging.compensation_payouts AS p USING (claim_id)
+    FROM staging.compensation_payouts AS p
+    JOIN staging.compensation_claims AS c USING (claim_id)
+    WHERE p.claim_id IN (SELECT p2.claim_id FROM staging.compensation_payouts AS p2, bounds
+                         WHERE p2.paid_at >= bounds.lo AND p2.paid_at < bounds.hi)
     GROUP BY c.claim_id, c.submitted_at
 ),
 latency AS (
-    SELECT w.window_id, CAST((epoch_us(f.first_paid_at) - epoch_us(f.submitted_at)) / 3600e6 AS DECIMAL(18, 4)) AS hours
-    FROM windows AS w JOIN first_payouts AS f ON f.first_paid_at >= w.start_at AND f.first_paid_at < w.end_at
+    SELECT wd.window_id,
+           CAST((epoch_us(f.first_paid_at) - epoch_us(f.submitted_at)) / 3600e6 AS DECIMAL(18, 4)) AS hours
+    FROM first_payouts AS f JOIN window_days AS wd ON wd.day = CAST(f.first_paid_at AS DATE)
 ),
-wide AS (
+per_window AS (
     SELECT w.window_id,
-           (SELECT count(*) FROM staging.compensation_claims AS c
-            WHERE c.submitted_at >= w.start_at AND c.submitted_at < w.end_at) AS claims_received,
-           (SELECT count(*) FROM decided AS d WHERE d.window_id = w.window_id) AS claims_decided,
-           (SELECT count(*) FROM decided AS d WHERE d.window_id = w.window_id AND d.decision = 'approved')
-               AS claims_approved,
-           (SELECT count(*) FROM decided AS d WHERE d.window_id = w.window_id AND d.decision = 'partially_approved')
+           coalesce((SELECT sum(n) FROM received AS r JOIN window_days AS wd USING (day)
+                     WHERE wd.window_id = w.window_id), 0) AS claims_received,
+           coalesce((SELECT sum(n) FROM decided AS d JOIN window_days AS wd USING (day)
+                     WHERE wd.window_id = w.window_id), 0) AS claims_decided,
+           coalesce((SELECT sum(n) FROM decided AS d JOIN window_days AS wd USING (day)
+                     WHERE wd.window_id = w.window_id AND d.decision = 'approved'), 0) AS claims_approved,
+           coalesce((SELECT sum(n) FROM decided AS d JOIN window_days AS wd USING (day)
+                     WHERE wd.window_id = w.window_id AND d.decision = 'partially_approved'), 0)
                AS claims_partially_approved,
-           (SELECT count(*) FROM decided AS d WHERE d.window_id = w.window_id AND d.decision = 'rejected')
-               AS claims_rejected,
-           (SELECT count(*) FROM decided AS d WHERE d.window_id = w.window_id AND d.decision = 'withdrawn')
-               AS claims_withdrawn,
-           (SELECT count(*) FROM decided AS d
-            WHERE d.window_id = w.window_id AND d.rejection_reason = 'unrealized_profit')
+           coalesce((SELECT sum(n) FROM decided AS d JOIN window_days AS wd USING (day)
+                     WHERE wd.window_id = w.window_id AND d.decision = 'rejected'), 0) AS claims_rejected,
+           coalesce((SELECT sum(n) FROM decided AS d JOIN window_days AS wd USING (day)
+                     WHERE wd.window_id = w.window_id AND d.decision = 'withdrawn'), 0) AS claims_withdrawn,
+           coalesce((SELECT sum(n) FROM decided AS d JOIN window_days AS wd USING (day)
+                     WHERE wd.window_id = w.window_id AND d.rejection_reason = 'unrealized_profit'), 0)
                AS claims_rejected_unrealized_profit,
-           (SELECT count(*) FROM staging.compensation_claims AS c
-            WHERE c.submitted_at < w.end_at AND (c.decided_at IS NULL OR c.decided_at >= w.end_at))
+           coalesce((SELECT sum(change) FROM backlog_days AS b WHERE b.day < CAST(w.end_at AS DATE)), 0)
                AS claims_pending_end,
-           (SELECT coalesce(sum(amount_usd), 0) FROM paid AS p WHERE p.window_id = w.window_id)
-               AS compensation_paid_usd,
-           (SELECT coalesce(sum(amount_usd), 0) FROM paid AS p
-            WHERE p.window_id = w.window_id AND p.funding_source = 'insurance_fund')
-               AS compensation_paid_insurance_fund_usd,
-           (SELECT count(*) FROM paid AS p WHERE p.window_id = w.window_id) AS payouts,
-           (SELECT count(DISTINCT account_ref) FROM paid AS p WHERE p.window_id = w.window_id) AS users_compensated,
+           coalesce((SELECT sum(usd) FROM paid AS p JOIN window_days AS wd USING (day)
+                     WHERE wd.window_id = w.window_id), 0) AS compensation_paid_usd,
+           coalesce((SELECT sum(fund_usd) FROM paid AS p JOIN window_days AS wd USING (day)
+                     WHERE wd.window_id = w.window_id), 0) AS compensation_paid_insurance_fund_usd,
+           coalesce((SELECT sum(payouts) FROM paid AS p JOIN window_days AS wd USING (day)
+                     WHERE wd.window_id = w.window_id), 0) AS payouts,
+           (SELECT count(DISTINCT account_ref) FROM accounts AS a JOIN window_days AS wd USING (day)
+            WHERE wd.window_id = w.window_id) AS users_compensated,
            (SELECT quantile_cont(hours, 0.5) FROM latency AS l WHERE l.window_id = w.window_id)
                AS payout_latency_hours_median,
            (SELECT quantile_cont(hours, 0.9) FROM latency AS l WHERE l.window_id = w.window_id)
@@ -56,6 +87,6 @@ wide AS (
            (SELECT max(hours) FROM latency AS l WHERE l.window_id = w.window_id) AS payout_latency_hours_max
     FROM windows AS w
 ),
-typed AS (SELECT window_id, COLUMNS(* EXCLUDE window_id)::DECIMAL(38, 12) FROM wide)
+typed AS (SELECT window_id, COLUMNS(* EXCLUDE window_id)::DECIMAL(38, 12) FROM per_window)
 SELECT window_id, metric, value
 FROM typed UNPIVOT INCLUDE NULLS (value FOR metric IN (COLUMNS(* EXCLUDE window_id)))
