@@ -19,7 +19,7 @@ fund_assets AS (
     GROUP BY fund_id, asset
 )
 SELECT g.fund_id, g.asset, g.t, s.as_of AS anchor_at, s.balance AS anchor_balance,
-       g.t >= g.first_snapshot_at OR g.t > g.first_movement_at AS held
+       coalesce(g.t >= g.first_snapshot_at, false) OR coalesce(g.t > g.first_movement_at, false) AS held
 FROM (SELECT * FROM fund_assets CROSS JOIN instants) AS g
 ASOF LEFT JOIN staging.insurance_fund_balances AS s
   ON s.fund_id = g.fund_id AND s.asset = g.asset AND g.t >= s.as_of

@@ -53,8 +53,13 @@ valued AS (
            usd_value(sc.value_affected, va.close_usd) AS value_affected_usd,
            CASE WHEN sc.economic_cost_currency = 'EUR' THEN sc.economic_cost
                 ELSE CAST(usd_value(sc.economic_cost, ec.close_usd) / eur.close_usd AS DECIMAL(38, 6)) END AS cost_eur,
+           -- the verdict compares in USD at the day's closes, exactly (a division would go through a float)
+           CASE WHEN sc.economic_cost_currency = 'EUR' THEN sc.economic_cost > t.economic_cost_eur
+                ELSE usd_value(sc.economic_cost, ec.close_usd) > usd_value(t.economic_cost_eur, eur.close_usd)
+           END AS cost_over_threshold,
            coalesce(d.hours, 0) AS downtime_hours
     FROM scope AS sc
+    CROSS JOIN t
     LEFT JOIN basis AS b USING (incident_id)
     LEFT JOIN downtime AS d USING (incident_id)
     LEFT JOIN staging.prices AS va
@@ -66,55 +71,55 @@ valued AS (
 criteria AS (
     SELECT window_id, incident_id, 'critical_service' AS criterion, 1 AS position,
            CAST(critical_services IS NOT NULL AS INTEGER) AS value, 1 AS threshold, '>=' AS comparison,
-           coalesce('affects ' || critical_services, 'no critical service affected') AS note
+           coalesce('affects ' || critical_services, 'no critical service affected') AS note, NULL AS exact_met
     FROM valued AS v
     UNION ALL
     SELECT window_id, incident_id, 'malicious_access', 2, CAST(malicious_access AS INTEGER), 1, '>=',
-           'malicious unauthorised access'
+           'malicious unauthorised access', NULL
     FROM valued AS v
     UNION ALL
     SELECT window_id, incident_id, 'clients_affected', 3, clients_affected,
            least(t.clients_affected_share * clients_base, t.clients_affected_count), '>',
            'more than ' || CAST(t.clients_affected_share * 100 AS INTEGER) || '% of '
                || coalesce(format('{:,}', clients_base), '?') || ' clients, or more than '
-               || format('{:,}', t.clients_affected_count)
+               || format('{:,}', t.clients_affected_count), NULL
     FROM valued AS v, t
     UNION ALL
     SELECT window_id, incident_id, 'transactions_affected_count', 4, transactions_affected,
            t.transactions_affected_share * transactions_base, '>',
            'more than ' || CAST(t.transactions_affected_share * 100 AS INTEGER) || '% of '
-               || coalesce(format('{:,}', transactions_base), '?') || ' daily transactions'
+               || coalesce(format('{:,}', transactions_base), '?') || ' daily transactions', NULL
     FROM valued AS v, t
     UNION ALL
     SELECT window_id, incident_id, 'transactions_affected_value_usd', 5, value_affected_usd,
            t.transactions_affected_share * value_base_usd, '>',
            'more than ' || CAST(t.transactions_affected_share * 100 AS INTEGER) || '% of the daily value (USD '
-               || coalesce(format('{:,}', CAST(value_base_usd AS BIGINT)), '?') || ')'
+               || coalesce(format('{:,}', CAST(value_base_usd AS BIGINT)), '?') || ')', NULL
     FROM valued AS v, t
     UNION ALL
     SELECT window_id, incident_id, 'critical_downtime_hours', 6, v.downtime_hours,
            t.critical_downtime_hours, '>', 'outage of a critical service longer than '
-               || CAST(CAST(t.critical_downtime_hours AS DOUBLE) AS VARCHAR) || ' h'
+               || CAST(CAST(t.critical_downtime_hours AS DOUBLE) AS VARCHAR) || ' h', NULL
     FROM valued AS v, t
     UNION ALL
     SELECT window_id, incident_id, 'economic_cost_eur', 7, v.cost_eur, t.economic_cost_eur, '>',
-           'economic cost above EUR ' || format('{:,}', CAST(t.economic_cost_eur AS BIGINT))
+           'economic cost above EUR ' || format('{:,}', CAST(t.economic_cost_eur AS BIGINT)), v.cost_over_threshold
     FROM valued AS v, t
     UNION ALL
     SELECT window_id, incident_id, 'member_states', 8, coalesce(len(v.member_states), 0), t.member_states, '>=',
-           coalesce(array_to_string(v.member_states, ', '), 'none')
+           coalesce(array_to_string(v.member_states, ', '), 'none'), NULL
     FROM valued AS v, t
     UNION ALL
-    SELECT window_id, incident_id, 'data_loss', 9, CAST(data_loss AS INTEGER), 1, '>=', 'data lost or corrupted'
+    SELECT window_id, incident_id, 'data_loss', 9, CAST(data_loss AS INTEGER), 1, '>=', 'data lost or corrupted', NULL
     FROM valued AS v
     UNION ALL
     SELECT window_id, incident_id, 'reputational_impact', 10, CAST(reputational_impact AS INTEGER), 1, '>=',
-           'reputational impact'
+           'reputational impact', NULL
     FROM valued AS v
 )
 SELECT window_id AS period, incident_id, criterion, position,
        CAST(value AS DECIMAL(38, 6)) AS value, CAST(threshold AS DECIMAL(38, 6)) AS threshold, comparison,
-       coalesce(CASE comparison WHEN '>' THEN value > threshold ELSE value >= threshold END, false) AS met,
+       coalesce(exact_met, CASE comparison WHEN '>' THEN value > threshold ELSE value >= threshold END, false) AS met,
        value IS NOT NULL AS provided,  -- a figure the source did not provide cannot meet its criterion
        note
 FROM criteria

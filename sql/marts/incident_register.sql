@@ -1,4 +1,4 @@
--- Every incident that touched the period (started before its end and not resolved before its start), with its
+-- Every incident that touched the period (started before its end, resolved after its start or open), with its
 -- in-period impact minutes, detection and resolution times, major-incident verdict and recurrence flag.
 -- Reads marts.incident_classification of the same period.
 WITH w AS (SELECT * FROM windows),
@@ -49,4 +49,4 @@ FROM staging.incidents AS i
 CROSS JOIN w
 LEFT JOIN classified AS c USING (incident_id)
 LEFT JOIN recurring AS r ON r.root_cause_category = i.root_cause_category
-WHERE i.started_at < w.end_at AND (i.resolved_at IS NULL OR i.resolved_at >= w.start_at)
+WHERE i.started_at < w.end_at AND (i.resolved_at IS NULL OR i.resolved_at > w.start_at)

@@ -25,7 +25,9 @@ wide AS (
            quantile_cont(i.mttd, 0.9) FILTER (WHERE i.started_in_window) AS mttd_minutes_p90,
            quantile_cont(i.mttr, 0.5) FILTER (WHERE i.started_in_window) AS mttr_minutes_median,
            quantile_cont(i.mttr, 0.9) FILTER (WHERE i.started_in_window) AS mttr_minutes_p90,
-           coalesce(sum(i.clients_affected) FILTER (WHERE i.started_in_window), 0) AS clients_affected
+           -- a sum of known figures; NULL (not 0) when no incident of the window gave one
+           CASE WHEN count(i.incident_id) FILTER (WHERE i.started_in_window) = 0 THEN 0
+                ELSE sum(i.clients_affected) FILTER (WHERE i.started_in_window) END AS clients_affected
     FROM windows AS w LEFT JOIN incidents AS i USING (window_id)
     GROUP BY w.window_id
 ),
