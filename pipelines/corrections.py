@@ -13,6 +13,12 @@ def _small(value: str | None, k: int) -> bool:
     return value is not None and 0 < Decimal(value) < k
 
 
+def _difference(before: str | None, after: str | None) -> str | None:
+    if before is None or after is None:
+        return None
+    return str(abs(Decimal(after) - Decimal(before)))
+
+
 def annotate(data: ReportData, entries: list[dict], reports_dir, current: dict[str, str | None]) -> list[Row]:
     """`entries` (from publication.corrections) with labels, units, decimals, and the public small-cell flag."""
     definitions = {d["metric"]: d for d in data.metric_definitions}
@@ -32,7 +38,10 @@ def annotate(data: ReportData, entries: list[dict], reports_dir, current: dict[s
             "label": definition.get("label", entry["metric"]),
             "unit": definition.get("unit"),
             "public": definition.get("public") == "yes",
-            "withheld": bool(governing) and (_small(before.get(governing), k) or _small(after.get(governing), k)),
+            # withheld when the users it is about are fewer than k before or after, or when the change in their
+            # number is: comparing the versions would tell what those few were paid
+            "withheld": bool(governing) and (_small(before.get(governing), k) or _small(after.get(governing), k)
+                                             or _small(_difference(before.get(governing), after.get(governing)), k)),
             "old": None if entry["old"] is None else Decimal(entry["old"]),
             "new": None if entry["new"] is None else Decimal(entry["new"]),
         })

@@ -742,6 +742,8 @@ class Data:
                 (p["amount_usd"] for p in paid if p["funding_source"] == "insurance_fund"), Decimal(0)),
             "payouts": Decimal(len(paid)),
             "users_compensated": Decimal(len({self.claims_by_id[p["claim_id"]]["account_ref"] for p in paid})),
+            "users_compensated_insurance_fund": Decimal(len({self.claims_by_id[p["claim_id"]]["account_ref"]
+                                                             for p in paid if p["funding_source"] == "insurance_fund"})),
             "payout_latency_hours_median": quantile_cont(latency, Decimal("0.5")),
             "payout_latency_hours_p90": quantile_cont(latency, Decimal("0.9")),
             "payout_latency_hours_max": max(latency, default=None),

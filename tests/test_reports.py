@@ -621,6 +621,20 @@ def test_compensation_paid_is_withheld_when_fewer_than_k_users_were_compensated(
     assert shown not in flat(pdf_text(small.public / "report.pdf"))
 
 
+def test_fund_compensation_to_fewer_than_k_users_is_withheld_with_the_next_smallest_outflow(small):
+    metrics = small.period_metrics()
+    assert 0 < metrics["users_compensated_insurance_fund"][0] < K
+    headline = {r["metric"]: r for r in csv_rows(small.public / "data" / "headline.csv")}
+    assert headline["compensation_paid_insurance_fund_usd"]["suppressed"] == "True"
+    flows = csv_rows(small.public / "data" / "insurance_fund_flows.csv")
+    withheld = [(r["kind"], r["direction"]) for r in flows if r["suppressed"] == "True"]
+    assert ("compensation", "outflow") in withheld
+    # the published total outflows less the shown rows leaves two rows together: neither is recovered
+    assert len([w for w in withheld if w[1] == "outflow"]) >= 2 or all(
+        r["kind"] == "compensation" for r in flows if r["direction"] == "outflow")
+    assert all(r["amount_usd"] == "" for r in flows if r["suppressed"] == "True")
+
+
 def test_the_publicly_linked_manifest_withholds_small_cells_too(small):
     archive = (small.reports / "index.html").read_text(encoding="utf-8")
     assert f'href="{MAY}/v1/manifest.json"' in archive  # the archive page offers it to everyone
@@ -650,7 +664,8 @@ def test_the_publicly_linked_manifest_withholds_small_cells_too(small):
 def test_clients_affected_below_k_are_withheld(small):
     incidents = {r["incident_id"]: r for r in csv_rows(small.public / "data" / "incidents.csv")}
     assert incidents["INC-2"]["clients_affected"] == "" and incidents["INC-2"]["clients_affected_suppressed"] == "True"
-    assert incidents["INC-1"]["clients_affected"] == "1200"
+    # the only other incident of the month is withheld too: the published total would give INC-2 away
+    assert incidents["INC-1"]["clients_affected"] == "" and incidents["INC-1"]["clients_affected_suppressed"] == "True"
 
 
 # --- 7. An accessible page that works offline --------------------------------------------------------------------

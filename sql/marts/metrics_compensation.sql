@@ -38,7 +38,7 @@ paid AS (
     SELECT day, count(*) AS payouts, sum(usd) AS usd, sum(usd) FILTER (WHERE funding_source = 'insurance_fund') AS fund_usd
     FROM paid_rows GROUP BY day
 ),
-accounts AS (SELECT DISTINCT day, account_ref FROM paid_rows),
+accounts AS (SELECT DISTINCT day, account_ref, funding_source FROM paid_rows),
 first_payouts AS (  -- claims paid within the bounds, with their first payout ever
     SELECT c.claim_id, c.submitted_at, min(p.paid_at) AS first_paid_at
     FROM staging.compensation_payouts AS p
@@ -80,6 +80,9 @@ per_window AS (
                      WHERE wd.window_id = w.window_id), 0) AS payouts,
            (SELECT count(DISTINCT account_ref) FROM accounts AS a JOIN window_days AS wd USING (day)
             WHERE wd.window_id = w.window_id) AS users_compensated,
+           (SELECT count(DISTINCT account_ref) FROM accounts AS a JOIN window_days AS wd USING (day)
+            WHERE wd.window_id = w.window_id AND a.funding_source = 'insurance_fund')
+               AS users_compensated_insurance_fund,
            (SELECT quantile_cont(hours, 0.5) FROM latency AS l WHERE l.window_id = w.window_id)
                AS payout_latency_hours_median,
            (SELECT quantile_cont(hours, 0.9) FROM latency AS l WHERE l.window_id = w.window_id)
