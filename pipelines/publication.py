@@ -9,12 +9,14 @@ changed since the version before.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
 import signal
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import metadata
@@ -137,12 +139,46 @@ def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConne
     }
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def clear_interrupted(reports_dir: Path, period: str) -> None:
-    """Remove what an interrupted publication left: temporary version folders never renamed into place."""
+    """Remove what an interrupted publication left: temporary version folders of processes that are gone."""
     folder = reports_dir / period
     if folder.is_dir():
-        for leftover in folder.glob(".v*.tmp"):
-            shutil.rmtree(leftover, ignore_errors=True)
+        for leftover in folder.glob(".v*.*.tmp"):
+            pid = leftover.name.split(".")[2]
+            if not (pid.isdigit() and _alive(int(pid))):
+                shutil.rmtree(leftover, ignore_errors=True)
+
+
+@contextmanager
+def period_lock(reports_dir: Path, period: str):
+    """One publication of a period at a time (another process waits for the lock)."""
+    folder = reports_dir / period
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename or a new entry in `folder` durable."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def publish(built: Path, reports_dir: Path, period: str, version: int, con: duckdb.DuckDBPyConnection,
@@ -167,7 +203,11 @@ def publish(built: Path, reports_dir: Path, period: str, version: int, con: duck
         if path.is_file():
             with open(path, "rb") as handle:
                 os.fsync(handle.fileno())
+        else:
+            fsync_dir(path)
+    fsync_dir(temporary)
     os.rename(temporary, target)
+    fsync_dir(target.parent)
     crash_point("renamed")
     return target
 

@@ -15,6 +15,7 @@ from pipelines.publication import (
     current_metrics,
     deliver,
     latest_version,
+    period_lock,
     publish,
     same_content,
     version_dir,
@@ -49,20 +50,21 @@ def period_publication(
 ) -> dg.MaterializeResult:
     period = period_of(context)
     profile = landing.profile()
-    latest = latest_version(reports.directory, period)
-    built = reports.build_dir(period)
-    if latest and same_content(built, version_dir(reports.directory, period, latest)):
-        version, new = latest, False
-    else:
-        version, new = latest + 1, True
-        with warehouse.connect() as con:
-            log = corrections(reports.directory, period, version, current_metrics(con, period), config.reason)
-        if version > 1:  # the build carries the latest version's number and log; the new one prints its own
-            build_reports(warehouse, reports, period, version, log)
-        signature = Signature(signing_key(profile), reason=f"Regulatory report {period}, version {version}",
-                              location=profile.legal_name)
-        with warehouse.connect() as con:
-            publish(built, reports.directory, period, version, con, signature, log)
+    with period_lock(reports.directory, period):  # two runs of one month never publish at once
+        latest = latest_version(reports.directory, period)
+        built = reports.build_dir(period)
+        if latest and same_content(built, version_dir(reports.directory, period, latest)):
+            version, new = latest, False
+        else:
+            version, new = latest + 1, True
+            with warehouse.connect() as con:
+                log = corrections(reports.directory, period, version, current_metrics(con, period), config.reason)
+            if version > 1:  # the build carries the latest version's number and log; the new one prints its own
+                build_reports(warehouse, reports, period, version, log)
+            signature = Signature(signing_key(profile), reason=f"Regulatory report {period}, version {version}",
+                                  location=profile.legal_name)
+            with warehouse.connect() as con:
+                publish(built, reports.directory, period, version, con, signature, log)
     # Idempotent: delivers the current version to any regulator that does not have it yet (also after a crash).
     deliver(version_dir(reports.directory, period, version), reports.directory / "outbox",
             [r.model_dump() for r in profile.regulators], prepared_at=datetime.now(UTC).isoformat(timespec="seconds"))

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -185,9 +186,13 @@ def render_period(data: ReportData, out_dir: Path, version: int = 1) -> dict[str
 
 
 def copy_public_assets(folder: Path) -> None:
+    """The page's stylesheet and fonts beside it, each replaced in one step (a reader never sees half a file)."""
     for asset in PUBLIC_ASSETS:
-        (folder / "assets" / asset).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ASSETS / asset, folder / "assets" / asset)
+        target = folder / "assets" / asset
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        shutil.copyfile(ASSETS / asset, temporary)
+        temporary.replace(target)
 
 
 def write_archive(reports_dir: Path, entity: Row, periods: list[dict]) -> Path:
@@ -195,7 +200,7 @@ def write_archive(reports_dir: Path, entity: Row, periods: list[dict]) -> Path:
     copy_public_assets(reports_dir)
     page = environment().get_template("archive.html").render(entity=entity, periods=periods)
     target = reports_dir / "index.html"
-    temporary = target.with_name(".index.html.tmp")
+    temporary = target.with_name(f".index.html.{os.getpid()}.tmp")
     temporary.write_text(page, encoding="utf-8")
     temporary.replace(target)
     return target
