@@ -18,6 +18,10 @@ from pipelines.sql import SQL_DIR, read_sql
 from pipelines.validation import quote
 
 ANALYTICS_DIR = SQL_DIR / "analytics"
+CHECKED_PERIODS = """
+CREATE OR REPLACE TEMP VIEW checked_periods AS
+SELECT DISTINCT period FROM marts.period_metrics
+WHERE period NOT IN (SELECT period FROM marts.check_results WHERE severity = 'ERROR' AND failures > 0)"""
 
 
 def snapshot_tables() -> list[str]:
@@ -61,6 +65,8 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, in
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
     counts = {}
+    # Only months whose blocking checks passed: a month that failed keeps marts written before its checks ran.
+    con.execute(CHECKED_PERIODS)
     con.execute("ATTACH ? AS snapshot", [str(temporary)])
     try:
         con.execute("CREATE SCHEMA snapshot.analytics")

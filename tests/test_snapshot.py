@@ -1,5 +1,6 @@
 """The analyst snapshot: documented, and safe to hold open while the pipeline replaces it."""
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -105,3 +106,17 @@ def test_replacing_while_an_analyst_reads(built: Path):
     assert [r.returncode for r in readers] == [0, 0], outputs
     assert replaced >= 3, f"only {replaced} replacements happened while reading"
     assert list(target.parent.glob(".analytics.duckdb.*")) == []  # no temporary file left behind
+
+
+def test_a_month_that_failed_a_blocking_check_is_left_out(built: Path, tmp_path: Path):
+    warehouse = tmp_path / "wh.duckdb"
+    shutil.copyfile(built / "wh.duckdb", warehouse)
+    with connect(warehouse) as con:
+        con.execute("UPDATE marts.check_results SET failures = 1 "
+                    "WHERE period = '2026-05' AND check_name = 'insurance_fund_reconciles'")
+        write_snapshot(con, tmp_path / "analytics.duckdb")
+    with duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True) as con:
+        con.execute("USE analytics")
+        assert con.execute("SELECT count(*) FROM period_metrics").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM insurance_fund_period").fetchone()[0] == 0
+        assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 2  # inputs stay: they were valid

@@ -1,1 +1,3 @@
-SELECT * FROM marts.claims_backlog ORDER BY period, position
+SELECT * FROM marts.claims_backlog
+WHERE period IN (SELECT period FROM checked_periods)
+ORDER BY period, position

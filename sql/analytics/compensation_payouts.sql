@@ -1,1 +1,3 @@
-SELECT * FROM marts.compensation_payouts ORDER BY period, paid_at, payout_id
+SELECT * FROM marts.compensation_payouts
+WHERE period IN (SELECT period FROM checked_periods)
+ORDER BY period, paid_at, payout_id

@@ -1,1 +1,3 @@
-SELECT * FROM marts.compensation_decisions ORDER BY period, decision, rejection_reason
+SELECT * FROM marts.compensation_decisions
+WHERE period IN (SELECT period FROM checked_periods)
+ORDER BY period, decision, rejection_reason

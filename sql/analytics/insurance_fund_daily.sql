@@ -1,1 +1,3 @@
-SELECT * FROM marts.insurance_fund_daily ORDER BY period, day, fund_id, asset
+SELECT * FROM marts.insurance_fund_daily
+WHERE period IN (SELECT period FROM checked_periods)
+ORDER BY period, day, fund_id, asset

@@ -1,1 +1,3 @@
-SELECT * FROM marts.insurance_fund_flows ORDER BY period, fund_id, asset, kind, direction
+SELECT * FROM marts.insurance_fund_flows
+WHERE period IN (SELECT period FROM checked_periods)
+ORDER BY period, fund_id, asset, kind, direction

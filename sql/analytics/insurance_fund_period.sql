@@ -1,1 +1,3 @@
-SELECT * FROM marts.insurance_fund_period ORDER BY period, fund_id, asset
+SELECT * FROM marts.insurance_fund_period
+WHERE period IN (SELECT period FROM checked_periods)
+ORDER BY period, fund_id, asset

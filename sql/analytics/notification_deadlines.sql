@@ -1,1 +1,3 @@
-SELECT * FROM marts.notification_deadlines ORDER BY period, incident_id, position
+SELECT * FROM marts.notification_deadlines
+WHERE period IN (SELECT period FROM checked_periods)
+ORDER BY period, incident_id, position

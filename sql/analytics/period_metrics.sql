@@ -1,1 +1,3 @@
-SELECT * FROM marts.period_metrics ORDER BY period, metric
+SELECT * FROM marts.period_metrics
+WHERE period IN (SELECT period FROM checked_periods)
+ORDER BY period, metric

@@ -1,1 +1,3 @@
-SELECT * FROM marts.period_metrics_mom ORDER BY period, metric
+SELECT * FROM marts.period_metrics_mom
+WHERE period IN (SELECT period FROM checked_periods)
+ORDER BY period, metric

@@ -1,1 +1,3 @@
-SELECT * FROM marts.service_availability ORDER BY period, service
+SELECT * FROM marts.service_availability
+WHERE period IN (SELECT period FROM checked_periods)
+ORDER BY period, service
