@@ -23,7 +23,7 @@ import duckdb
 from pipelines.contract import TABLES, Table
 from pipelines.landing import FORMATS, ContractError, create_raw_table, landing_files, raw_table, read_file
 from pipelines.profile import Profile
-from pipelines.validation import check_raw_table, dependencies, kept_key_sql, quote
+from pipelines.validation import check_raw_table, dependencies, fingerprint, kept_key_sql, quote
 from pipelines.warehouse import connect
 
 LINEAGE_COLUMNS = (
@@ -79,14 +79,21 @@ def _generations(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return dict(con.execute("SELECT table_name, generation FROM staging.table_state").fetchall())
 
 
+CHECKS = "(checks)"  # the key of checked_against under which the checks' own fingerprint is kept
+
+
+def _checked_against(con: duckdb.DuckDBPyConnection, table: Table, profile: Profile) -> dict[str, int]:
+    generations = _generations(con)
+    return {CHECKS: fingerprint(table, profile)} | {dep: generations.get(dep, 0) for dep in sorted(dependencies(table))}
+
+
 def _load(con: duckdb.DuckDBPyConnection, table: Table, read: list[tuple[str, Path]], replaced: list[str],
-          full: bool, rewritten: bool) -> None:
+          full: bool, rewritten: bool, checked_against: dict[str, int]) -> None:
     """Stage the raw rows: all of the table (full) or in place of the rows of `replaced` files; record the files
     read and the table's state, in one transaction."""
     name = f"staging.{quote(table.name)}"
     select = ", ".join(quote(c) for c in table.column_names)  # the raw rows are typed already
     generations = _generations(con)
-    checked_against = {dep: generations.get(dep, 0) for dep in sorted(dependencies(table))}
     con.execute("BEGIN TRANSACTION")
     try:
         if full:
@@ -179,14 +186,14 @@ class _Plan:
     rewritten: bool  # a staged file changed or went away: what was checked against this table must be again
 
 
-def _plan(con: duckdb.DuckDBPyConnection, table: Table, files: list[tuple[str, Path]]) -> _Plan:
+def _plan(con: duckdb.DuckDBPyConnection, table: Table, files: list[tuple[str, Path]], profile: Profile) -> _Plan:
     staged = {f: (h, n, m) for f, h, n, m in con.execute(
         "SELECT file, sha256, bytes, modified_ns FROM staging.landing_files WHERE table_name = ?",
         [table.name]).fetchall()}
     state = con.execute("SELECT checked_against FROM staging.table_state WHERE table_name = ?",
                         [table.name]).fetchone()
-    generations = _generations(con)
-    upstream_moved = state is None or dict(state[0]) != {dep: generations.get(dep, 0) for dep in dependencies(table)}
+    # the tables its checks read were rewritten, or the checks themselves changed, since the rows were checked
+    upstream_moved = state is None or dict(state[0]) != _checked_against(con, table, profile)
 
     def unchanged(label: str, path: Path) -> bool:
         """Same size and time as staged; or, when only the time differs, the same bytes (the time is then
@@ -222,7 +229,7 @@ def ingest_table(
     create_raw_table(con, table)
     paths = landing_files(landing_dir, table)
     files = [(str(p.relative_to(landing_dir)), p) for p in paths]
-    plan = _plan(con, table, files)
+    plan = _plan(con, table, files, profile)
     reader_errors: list[ContractError] = []
     if not paths:
         formats = ", ".join(f"{table.name}{ext}" for ext in FORMATS)
@@ -238,7 +245,7 @@ def ingest_table(
                           for f, r, rec, fld, exp, val in rows.fetchall()]
     errors = _merge(reader_errors, report.errors)
     if not errors and not report.skipped and (plan.read or plan.replaced):
-        _load(con, table, plan.read, plan.replaced, plan.full, plan.rewritten)
+        _load(con, table, plan.read, plan.replaced, plan.full, plan.rewritten, _checked_against(con, table, profile))
     con.execute(f"DROP TABLE {raw_table(table)}")
     staged_now = not errors and not report.skipped
     # rows: the table's staged rows once loaded (read now or kept), else the rows read and refused

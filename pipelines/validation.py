@@ -8,6 +8,7 @@ parameter.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 
@@ -265,6 +266,14 @@ def dependencies(table: Table) -> set[str]:
     """The tables whose staged rows this table's checks read (references, rules, prices)."""
     needs = {ref.table for ref in table.references} | {t for rule in table.rules for t in _rule_tables(rule)}
     return needs | ({"prices"} if table.priced else set())
+
+
+def fingerprint(table: Table, profile: Profile) -> int:
+    """What the checks of a table depend on besides data: the contract's declaration of it, its rule files and the
+    profile's code lists. Rows checked under another fingerprint are checked again."""
+    parts = [repr(table), *(read_sql("validation", rule) for rule in table.rules),
+             *(f"{column}={profile.codes(codes)}" for column, codes in sorted(table.profile_codes.items()))]
+    return int(hashlib.sha256("\n".join(parts).encode()).hexdigest()[:15], 16)
 
 
 def kept_key_sql(table: Table) -> str:

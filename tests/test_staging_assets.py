@@ -38,7 +38,7 @@ def test_staging_loads_every_table_and_is_idempotent(valid_landing: Path, tmp_pa
         "insurance_fund_balances": 2, "insurance_fund_movements": 2, "landing_files": 7, "prices": 132,
         # the entity profile and the metric definitions
         "classification": 1, "entity": 1, "funds": 2, "regulators": 2, "services": 6,
-        "metric_definitions": 37, "table_state": 7,
+        "metric_definitions": 38, "table_state": 7,
     }
     assert _materialize(valid_landing, warehouse).success
     assert _snapshot(warehouse) == first

@@ -104,3 +104,14 @@ def test_touching_a_file_without_changing_it_changes_nothing(landing, con):
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     result = ingest(con, landing, PROFILE)
     assert result.ok and all(t.read == [] for t in result.tables)
+
+
+def test_a_changed_profile_checks_kept_rows_again(landing, con, tmp_path):
+    assert ingest(con, landing, PROFILE).ok
+    text = (Path(__file__).parents[1] / "pipelines" / "demo_profile.toml").read_text(encoding="utf-8")
+    path = tmp_path / "profile.toml"
+    path.write_text(text.replace('code = "coinm-perp"', 'code = "coin-margined"'), encoding="utf-8")
+    result = ingest(con, landing, load_profile(path))
+    movements = result_of(result, MOVEMENTS)
+    assert movements.read == [f"{MOVEMENTS}/2026-05-01.parquet", f"{MOVEMENTS}/2026-05-07.parquet"]
+    assert {e.field for e in movements.errors} == {"fund_id"}  # coinm-perp is no fund of this profile any more
