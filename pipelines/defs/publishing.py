@@ -1,12 +1,13 @@
 """Publication: each month's reports as an immutable, signed version, the regulators' outboxes, the public
 archive, and the analyst snapshot."""
 
+import json
 from datetime import UTC, datetime
 
 import dagster as dg
 
 from pipelines.defs.partitions import monthly, period_of
-from pipelines.defs.reports import build_reports
+from pipelines.defs.reports import build_reports, build_stamp, metrics_digest
 from pipelines.defs.resources import LandingResource, ReportsResource, WarehouseResource
 from pipelines.publication import (
     LATE_DATA,
@@ -53,6 +54,12 @@ def period_publication(
     with period_lock(reports.directory, period):  # two runs of one month never publish at once
         latest = latest_version(reports.directory, period)
         built = reports.build_dir(period)
+        stamp = build_stamp(reports, period)
+        with warehouse.connect() as con:
+            current = metrics_digest(current_metrics(con, period))
+        if not stamp.exists() or json.loads(stamp.read_text())["metrics"] != current:
+            raise dg.Failure(f"{built}: the build is missing, half made or older than the figures of {period}; "
+                             "materialise reports/period_reports first (transparency run does both)")
         if latest and same_content(built, version_dir(reports.directory, period, latest)):
             version, new = latest, False
         else:
