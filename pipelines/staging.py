@@ -57,7 +57,7 @@ def _literal(text: str) -> str:
 LANDING_FILES_DDL = """
 CREATE TABLE IF NOT EXISTS staging.landing_files (
     table_name VARCHAR NOT NULL, file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, bytes BIGINT NOT NULL,
-    modified_ns BIGINT NOT NULL, PRIMARY KEY (table_name, file))"""
+    modified_ns BIGINT NOT NULL, rows BIGINT NOT NULL, PRIMARY KEY (table_name, file))"""
 
 # generation: bumped whenever a table is rewritten (not merely appended to); checked_against: the generations of
 # the tables its checks read, when it was last checked.
@@ -104,10 +104,11 @@ def _load(con: duckdb.DuckDBPyConnection, table: Table, read: list[tuple[str, Pa
             con.execute("DELETE FROM staging.landing_files WHERE table_name = ? AND file IN (SELECT unnest(?))",
                         [table.name, replaced])
         con.execute(f"INSERT INTO {name} SELECT {select}, _file, _row FROM {raw_table(table)}")
+        rows = dict(con.execute(f"SELECT _file, count(*) FROM {raw_table(table)} GROUP BY _file").fetchall())
         for label, path in read:
             stat = path.stat()
-            con.execute("INSERT INTO staging.landing_files VALUES (?, ?, ?, ?, ?)",
-                        [table.name, label, file_sha256(path), stat.st_size, stat.st_mtime_ns])
+            con.execute("INSERT INTO staging.landing_files VALUES (?, ?, ?, ?, ?, ?)",
+                        [table.name, label, file_sha256(path), stat.st_size, stat.st_mtime_ns, rows.get(label, 0)])
         con.execute(
             "INSERT OR REPLACE INTO staging.table_state VALUES (?, ?, MAP(?, ?))",
             [table.name, generations.get(table.name, 0) + int(rewritten),

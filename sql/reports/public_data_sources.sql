@@ -1,14 +1,21 @@
--- Data sources and freshness: each landing file, its SHA-256, and the latest record time of its table.
-WITH latest AS (
-    SELECT 'incidents' AS table_name, max(greatest(started_at, coalesce(resolved_at, started_at))) AS latest_record
-    FROM staging.incidents
-    UNION ALL SELECT 'incident_impacts', max(started_at) FROM staging.incident_impacts
-    UNION ALL SELECT 'compensation_claims', max(greatest(submitted_at, coalesce(decided_at, submitted_at)))
-    FROM staging.compensation_claims
-    UNION ALL SELECT 'compensation_payouts', max(paid_at) FROM staging.compensation_payouts
-    UNION ALL SELECT 'insurance_fund_balances', max(as_of) FROM staging.insurance_fund_balances
-    UNION ALL SELECT 'insurance_fund_movements', max(occurred_at) FROM staging.insurance_fund_movements
-    UNION ALL SELECT 'prices', CAST(max(date) AS TIMESTAMPTZ) FROM staging.prices
+-- Data sources and freshness: each landing file with its SHA-256, and the latest record of each table within the
+-- period (a month whose data stop short of its end shows it here).
+WITH w AS (SELECT * FROM windows),
+latest AS (
+    SELECT 'incidents' AS table_name, max(started_at) AS latest_record
+    FROM staging.incidents, w WHERE started_at >= w.start_at AND started_at < w.end_at
+    UNION ALL SELECT 'incident_impacts', max(started_at)
+    FROM staging.incident_impacts, w WHERE started_at >= w.start_at AND started_at < w.end_at
+    UNION ALL SELECT 'compensation_claims', max(submitted_at)
+    FROM staging.compensation_claims, w WHERE submitted_at >= w.start_at AND submitted_at < w.end_at
+    UNION ALL SELECT 'compensation_payouts', max(paid_at)
+    FROM staging.compensation_payouts, w WHERE paid_at >= w.start_at AND paid_at < w.end_at
+    UNION ALL SELECT 'insurance_fund_balances', max(as_of)
+    FROM staging.insurance_fund_balances, w WHERE as_of >= w.start_at AND as_of < w.end_at
+    UNION ALL SELECT 'insurance_fund_movements', max(occurred_at)
+    FROM staging.insurance_fund_movements, w WHERE occurred_at >= w.start_at AND occurred_at < w.end_at
+    UNION ALL SELECT 'prices', CAST(max(date) AS TIMESTAMPTZ)
+    FROM staging.prices, w WHERE date >= CAST(w.start_at AS DATE) AND date < CAST(w.end_at AS DATE)
 )
 SELECT f.table_name, f.file, f.bytes, f.sha256, l.latest_record
 FROM staging.landing_files AS f
