@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from pipelines.definitions import defs
+from pipelines.profile import load_profile
 
 schedule = defs.resolve_schedule_def("monthly_publication_schedule")
-from pipelines.profile import load_profile
 
 
 def test_schedule_runs_on_the_publication_day_at_six_utc():

@@ -24,9 +24,9 @@ import jinja2
 import weasyprint
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from pipelines.reports import formatting
 from pipelines.reports.charts import fund_chart
 from pipelines.reports.data import ReportData, Row
-from pipelines.reports import formatting
 from pipelines.reports.formatting import FILTERS, month_name, usd
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
