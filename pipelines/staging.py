@@ -68,6 +68,13 @@ CREATE TABLE IF NOT EXISTS staging.table_state (
 
 def create_staging_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    columns = {r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'staging' AND table_name = 'landing_files'"
+    ).fetchall()}
+    if columns and columns != {"table_name", "file", "sha256", "bytes", "modified_ns", "rows"}:
+        # A warehouse of an earlier version: its bookkeeping is dropped, so every file is read and checked again.
+        con.execute("DROP TABLE staging.landing_files")
+        con.execute("DROP TABLE IF EXISTS staging.table_state")
     con.execute(LANDING_FILES_DDL)
     con.execute(TABLE_STATE_DDL)
     for table in TABLES:
