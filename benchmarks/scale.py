@@ -283,11 +283,15 @@ def pipeline_runs(data: DataSet, runs: int, keys_home: Path) -> list[dict]:
         if prefill is not None:
             shutil.copy2(prefill, warehouse)
         # The signing keys are made once (outside the timings) in keys_home, the children's working folder.
-        result = run_child("pipeline", {
-            "landing": str(data.landing), "warehouse": str(warehouse), "reports": str(run_dir / "reports"),
-            "period": data.period, "cwd": str(keys_home),
-            "env": {"TRANSPARENCY_FIRST_MONTH": data.first_month},
-        }, run_dir / "pipeline.log")
+        try:
+            result = run_child("pipeline", {
+                "landing": str(data.landing), "warehouse": str(warehouse), "reports": str(run_dir / "reports"),
+                "period": data.period, "cwd": str(keys_home),
+                "env": {"TRANSPARENCY_FIRST_MONTH": data.first_month},
+            }, run_dir / "pipeline.log")
+        except RuntimeError as exc:  # reported, and left out of the medians
+            print(f"  pipeline run {number} FAILED: {exc}", file=sys.stderr, flush=True)
+            continue
         result["timings"]["total"] = sum(result["timings"][s] for s in STAGES)
         # Resetting the per-stage peaks also resets what wait4 reports: the run's peak is the largest of all.
         result["peak_rss_mib"] = max([result["peak_rss_mib"], result["self_peak_mib"],
@@ -296,6 +300,8 @@ def pipeline_runs(data: DataSet, runs: int, keys_home: Path) -> list[dict]:
         results.append(result)
         print(f"  pipeline run {number}: " + ", ".join(f"{k} {v:.1f} s" for k, v in result["timings"].items())
               + f", peak {result['peak_rss_mib']:.0f} MiB", flush=True)
+    if not results:
+        raise SystemExit("every pipeline run failed; see the logs above")
     return results
 
 
