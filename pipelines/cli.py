@@ -16,6 +16,8 @@ import typer
 from pipelines import contract_doc
 from pipelines.defs.resources import default_path, default_profile_path, make_resources
 from pipelines.periods import last_complete_month, months_ending, parse_month
+from pipelines.contract import TABLES
+from pipelines.landing import clear_landing
 from pipelines.profile import ProfileError, load_profile
 from pipelines.publication import verify_version
 from pipelines.staging import validate_landing
@@ -144,6 +146,9 @@ def demo(
     last = parse_month(end_month) if end_month else last_complete_month(datetime.now(UTC).date())
     periods = months_ending(last, months)
     typer.echo(f"Generating {months} months of demo data ({periods[0]} to {periods[-1]}) into {settings.landing}")
+    removed = clear_landing(settings.landing, TABLES)
+    if removed:
+        typer.echo(f"  replaced {removed} landing files of an earlier set")
     if scale is None:
         from pipelines.demo_data import generate_demo
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +59,18 @@ def landing_files(landing_dir: Path, table: Table) -> list[Path]:
     folder = landing_dir / table.name
     nested = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
     return direct + nested
+
+
+def clear_landing(landing_dir: Path, tables: Iterable[Table]) -> int:
+    """Remove every landing file of `tables` (before writing a fresh demo set, so that no file of an earlier set
+    is staged beside it); return how many were removed."""
+    removed = 0
+    for table in tables:
+        if landing_dir.is_dir():
+            for path in landing_files(landing_dir, table):
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def raw_table(table: Table) -> str:

@@ -115,3 +115,16 @@ def test_a_changed_profile_checks_kept_rows_again(landing, con, tmp_path):
     movements = result_of(result, MOVEMENTS)
     assert movements.read == [f"{MOVEMENTS}/2026-05-01.parquet", f"{MOVEMENTS}/2026-05-07.parquet"]
     assert {e.field for e in movements.errors} == {"fund_id"}  # coinm-perp is no fund of this profile any more
+
+
+def test_a_new_demo_set_replaces_the_files_of_the_earlier_one(tmp_path):
+    from pipelines.contract import TABLES
+    from pipelines.landing import clear_landing, landing_files
+
+    landing = write_landing(tmp_path / "landing", valid_tables())
+    (landing / MOVEMENTS).mkdir()
+    write_parquet(landing / MOVEMENTS / "2026-05.parquet", MOVEMENTS, [movement(1, "2026-05-01")])
+    (landing / "notes.txt").write_text("not a landing file of the contract")
+    assert clear_landing(landing, TABLES) == 8
+    assert all(landing_files(landing, table) == [] for table in TABLES)
+    assert (landing / "notes.txt").exists()
