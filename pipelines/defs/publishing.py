@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from pipelines.defs.partitions import monthly, period_of
-from pipelines.defs.reports import build_reports, build_stamp, metrics_digest
+from pipelines.defs.reports import METRICS, build_reports, build_stamp, metrics_digest
 from pipelines.defs.resources import LandingResource, ReportsResource, WarehouseResource
 from pipelines.publication import (
     LATE_DATA,
@@ -26,7 +26,6 @@ from pipelines.reports.render import write_archive
 from pipelines.signing import signing_key
 from pipelines.snapshot import write_snapshot
 
-METRICS = [["marts", "period_metrics"], ["marts", "period_metrics_mom"], ["marts", "rolling_30d"]]
 
 
 class PublicationConfig(dg.Config):
@@ -56,16 +55,15 @@ def period_publication(
         built = reports.build_dir(period)
         stamp = build_stamp(reports, period)
         with warehouse.connect() as con:
-            current = metrics_digest(current_metrics(con, period))
-        if not stamp.exists() or json.loads(stamp.read_text())["metrics"] != current:
+            metrics = current_metrics(con, period)
+        if not stamp.exists() or json.loads(stamp.read_text())["metrics"] != metrics_digest(metrics):
             raise dg.Failure(f"{built}: the build is missing, half made or older than the figures of {period}; "
                              "materialise reports/period_reports first (transparency run does both)")
         if latest and same_content(built, version_dir(reports.directory, period, latest)):
             version, new = latest, False
         else:
             version, new = latest + 1, True
-            with warehouse.connect() as con:
-                log = corrections(reports.directory, period, version, current_metrics(con, period), config.reason)
+            log = corrections(reports.directory, period, version, metrics, config.reason)
             if version > 1:  # the build carries the latest version's number and log; the new one prints its own
                 build_reports(warehouse, reports, period, version, log)
             signature = Signature(signing_key(profile), reason=f"Regulatory report {period}, version {version}",
