@@ -235,7 +235,8 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def pdf_text(path: Path, layout: bool = False) -> str:
-    args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), str(path), "-"]
+    # Without -layout, in content order (-raw): a table cell's wrapped lines stay together.
+    args = ["pdftotext", "-enc", "UTF-8", "-layout" if layout else "-raw", str(path), "-"]
     return subprocess.run(args, check=True, capture_output=True, text=True).stdout.replace("\xa0", " ")
 
 

@@ -11,8 +11,10 @@ import csv
 import hashlib
 import io
 import json
+import multiprocessing
 import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -34,6 +36,12 @@ ASSETS = TEMPLATES / "assets"
 # Shipped beside the public page so that it works offline; the PDF embeds subsets of the same fonts.
 PUBLIC_ASSETS = ("report.css", "fonts/Inter-Regular.otf", "fonts/Inter-SemiBold.otf", "fonts/Inter-Bold.otf",
                  "fonts/LICENSE-Inter.txt")
+
+
+# Up to this many incidents in a month, the regulator report prints every incident's texts and the classification
+# detail of every incident meeting a criterion; above it (an exchange-scale month) only the major incidents', the
+# rest being in the attached tables: a 500-page register helps no reader.
+DETAILED_REGISTER_LIMIT = 100
 
 
 class RefusedFetch(FatalURLFetchingError):
@@ -83,6 +91,7 @@ def _context(data: ReportData, version: int, audience: str) -> dict:
     return {
         "data": data,
         "audience": audience,
+        "detailed": len(data.regulator["incident_register"]) <= DETAILED_REGISTER_LIMIT,
         "version": version,
         "k": data.entity["small_cell_k"],
         "headline": headline,
@@ -124,6 +133,11 @@ def write_pdf(html: str, target: Path, *, archival: bool = False, attachments: l
     target.parent.mkdir(parents=True, exist_ok=True)
     document.write_pdf(target, **options)
     return fetcher
+
+
+def _write_pdf_in_worker(html: str, target: Path, **options) -> None:
+    """write_pdf in a worker process (its fetcher, holding an opener, does not travel back)."""
+    write_pdf(html, target, **options)
 
 
 def _plain(value: object) -> object:
@@ -176,11 +190,19 @@ def render_period(data: ReportData, out_dir: Path, version: int = 1) -> dict[str
     copy_public_assets(public)
     page = render_html("public.html", data, version, "public")
     (public / "index.html").write_text(page, encoding="utf-8")
-    write_pdf(render_html("public.html", data, version, "public-print"), public / "report.pdf")
 
     regulator_pdf = out_dir / "regulator" / "report.pdf"
-    write_pdf(render_html("regulator.html", data, version, "regulator"), regulator_pdf, archival=True,
-              attachments=regulator_attachments(data), stamp=data.end - timedelta(seconds=1))
+    # The two PDFs are laid out side by side, one process each (WeasyPrint is single-threaded and holds the GIL).
+    # Spawned, not forked: the parent may hold DuckDB's threads.
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        jobs = [
+            pool.submit(_write_pdf_in_worker, render_html("public.html", data, version, "public-print"), public / "report.pdf"),
+            pool.submit(_write_pdf_in_worker, render_html("regulator.html", data, version, "regulator"), regulator_pdf,
+                        archival=True, attachments=regulator_attachments(data),
+                        stamp=data.end - timedelta(seconds=1)),
+        ]
+        for job in jobs:
+            job.result()
     return {"public_html": public / "index.html", "public_pdf": public / "report.pdf", "regulator_pdf": regulator_pdf}
 
 
