@@ -203,7 +203,7 @@ def _reference_sql(table: Table, column: str, target_table: str, target: str) ->
 
 def _priced_sql(table: Table, asset: str, time: str) -> str:
     # The (asset, day) pairs first: millions of rows need only a few hundred price look-ups.
-    a, day = quote(asset), f"CAST({quote(time)} AS DATE)"
+    a, day = quote(asset), f"utc_date({quote(time)})"
     return f"""
         WITH unpriced AS (
             SELECT DISTINCT {a} AS unpriced_asset, {day} AS unpriced_day FROM {raw_table(table)}
@@ -215,7 +215,7 @@ def _priced_sql(table: Table, asset: str, time: str) -> str:
                'an asset with a close on ' || CAST(unpriced_day AS VARCHAR) || ' in prices' AS expected,
                r.{a} AS found
         FROM {raw_table(table)} AS r
-        JOIN unpriced ON unpriced_asset = r.{a} AND unpriced_day = CAST(r.{quote(time)} AS DATE)"""
+        JOIN unpriced ON unpriced_asset = r.{a} AND unpriced_day = utc_date(r.{quote(time)})"""
 
 
 @dataclass

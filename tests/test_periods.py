@@ -22,3 +22,16 @@ def test_window_is_half_open_utc():
 def test_parse_month_rejects(text):
     with pytest.raises(ValueError):
         parse_month(text)
+
+
+@pytest.mark.parametrize("stamp", [
+    "1969-12-31 23:59:59.999999+00", "1970-01-01 00:00:00+00", "2026-05-31 23:59:59.999999+00",
+    "2026-06-01 00:00:00+00", "2026-06-01 01:00:00+02", "2024-02-29 12:00:00-11",
+])
+def test_utc_date_is_the_utc_day(stamp):
+    """The warehouse's fast `utc_date` agrees with Python's UTC day on both sides of midnight and of 1970."""
+    from pipelines.warehouse import connect
+
+    con = connect()
+    moment = con.execute("SELECT CAST(? AS TIMESTAMPTZ)", [stamp]).fetchone()[0]
+    assert con.execute("SELECT utc_date(CAST(? AS TIMESTAMPTZ))", [stamp]).fetchone()[0] == moment.astimezone(UTC).date()

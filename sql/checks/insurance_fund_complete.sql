@@ -6,7 +6,7 @@ SELECT day, fund_id, asset,
 FROM marts.insurance_fund_daily
 WHERE period = (SELECT window_id FROM windows) AND (balance IS NULL OR (close_usd IS NULL AND balance <> 0))
 UNION ALL
-SELECT CAST((SELECT start_at FROM windows) - INTERVAL 1 DAY AS DATE), fund_id, asset,
+SELECT utc_date((SELECT start_at FROM windows) - INTERVAL 1 DAY), fund_id, asset,
        CASE WHEN opening_balance IS NULL THEN 'no balance at the period start'
             ELSE 'no close price for the day before the period (opening valuation)' END
 FROM marts.insurance_fund_period

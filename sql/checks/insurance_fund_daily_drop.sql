@@ -7,7 +7,7 @@ WITH series AS (
         SELECT fund_id, asset, day, balance FROM marts.insurance_fund_daily
         WHERE period = (SELECT window_id FROM windows)
         UNION ALL
-        SELECT fund_id, asset, CAST((SELECT start_at FROM windows) - INTERVAL 1 DAY AS DATE), opening_balance
+        SELECT fund_id, asset, utc_date((SELECT start_at FROM windows) - INTERVAL 1 DAY), opening_balance
         FROM marts.insurance_fund_period WHERE period = (SELECT window_id FROM windows)
     )
 )

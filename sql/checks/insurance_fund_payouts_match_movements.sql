@@ -2,13 +2,13 @@
 -- UTC day of the period. One row per asset and day where they differ.
 WITH w AS (SELECT * FROM windows),
 paid AS (
-    SELECT p.asset, CAST(p.paid_at AS DATE) AS day, sum(p.amount) AS amount
+    SELECT p.asset, utc_date(p.paid_at) AS day, sum(p.amount) AS amount
     FROM staging.compensation_payouts AS p, w
     WHERE p.funding_source = 'insurance_fund' AND p.paid_at >= w.start_at AND p.paid_at < w.end_at
     GROUP BY ALL
 ),
 moved AS (
-    SELECT m.asset, CAST(m.occurred_at AS DATE) AS day, -sum(m.amount) AS amount
+    SELECT m.asset, utc_date(m.occurred_at) AS day, -sum(m.amount) AS amount
     FROM staging.insurance_fund_movements AS m, w
     WHERE m.kind = 'compensation' AND m.occurred_at >= w.start_at AND m.occurred_at < w.end_at
     GROUP BY ALL

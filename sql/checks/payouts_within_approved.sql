@@ -13,8 +13,8 @@ totals AS (
     FROM claims
     JOIN staging.compensation_claims AS c USING (claim_id)
     JOIN staging.compensation_payouts AS p USING (claim_id)
-    LEFT JOIN staging.prices AS pp ON pp.asset = p.asset AND pp.date = CAST(p.paid_at AS DATE)
-    LEFT JOIN staging.prices AS pa ON pa.asset = c.claimed_asset AND pa.date = CAST(p.paid_at AS DATE)
+    LEFT JOIN staging.prices AS pp ON pp.asset = p.asset AND pp.date = utc_date(p.paid_at)
+    LEFT JOIN staging.prices AS pa ON pa.asset = c.claimed_asset AND pa.date = utc_date(p.paid_at)
     GROUP BY c.claim_id, c.claimed_asset, c.approved_amount
 )
 SELECT claim_id, claimed_asset, approved_amount, paid_in_claimed_asset, paid_usd, approved_usd

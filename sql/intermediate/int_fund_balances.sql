@@ -15,7 +15,7 @@ before_anchor AS (  -- movements of an anchor's day stamped before it
     SELECT a.fund_id, a.asset, a.anchor_at, sum(m.amount) AS amount
     FROM anchors AS a
     JOIN staging.insurance_fund_movements AS m
-      ON m.fund_id = a.fund_id AND m.asset = a.asset AND CAST(m.occurred_at AS DATE) = CAST(a.anchor_at AS DATE)
+      ON m.fund_id = a.fund_id AND m.asset = a.asset AND utc_date(m.occurred_at) = utc_date(a.anchor_at)
      AND m.occurred_at < a.anchor_at
     GROUP BY ALL
 ),
@@ -24,7 +24,7 @@ moved AS (  -- whole days from the anchor's day up to the instant
     FROM int_fund_anchors AS a
     JOIN days AS d
       ON d.fund_id = a.fund_id AND d.asset = a.asset
-     AND d.day >= CAST(a.anchor_at AS DATE) AND d.day < CAST(a.t AS DATE)
+     AND d.day >= utc_date(a.anchor_at) AND d.day < utc_date(a.t)
     GROUP BY ALL
 )
 SELECT a.fund_id, a.asset, a.t, a.held, a.anchor_at, a.anchor_balance,

@@ -6,7 +6,7 @@ WITH span AS (
     FROM windows
 ),
 daily AS (
-    SELECT m.fund_id, m.asset, CAST(m.occurred_at AS DATE) AS day, m.kind,
+    SELECT m.fund_id, m.asset, utc_date(m.occurred_at) AS day, m.kind,
            CASE WHEN m.amount >= 0 THEN 'inflow' ELSE 'outflow' END AS direction,
            count(*) AS movements, sum(m.amount) AS amount
     FROM staging.insurance_fund_movements AS m, span

@@ -6,5 +6,5 @@ SELECT w.window_id AS period, c.decision, coalesce(c.rejection_reason, '') AS re
        coalesce(sum(usd_value(c.approved_amount, p.close_usd)), 0) AS approved_usd
 FROM windows AS w
 JOIN staging.compensation_claims AS c ON c.decided_at >= w.start_at AND c.decided_at < w.end_at
-LEFT JOIN staging.prices AS p ON p.asset = c.claimed_asset AND p.date = CAST(c.decided_at AS DATE)
+LEFT JOIN staging.prices AS p ON p.asset = c.claimed_asset AND p.date = utc_date(c.decided_at)
 GROUP BY ALL

@@ -6,4 +6,4 @@ SELECT w.window_id AS period, p.payout_id, p.claim_id, c.incident_id, c.account_
 FROM windows AS w
 JOIN staging.compensation_payouts AS p ON p.paid_at >= w.start_at AND p.paid_at < w.end_at
 JOIN staging.compensation_claims AS c USING (claim_id)
-LEFT JOIN staging.prices AS pr ON pr.asset = p.asset AND pr.date = CAST(p.paid_at AS DATE)
+LEFT JOIN staging.prices AS pr ON pr.asset = p.asset AND pr.date = utc_date(p.paid_at)

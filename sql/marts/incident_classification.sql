@@ -63,10 +63,10 @@ valued AS (
     LEFT JOIN basis AS b USING (incident_id)
     LEFT JOIN downtime AS d USING (incident_id)
     LEFT JOIN staging.prices AS va
-      ON va.asset = sc.value_affected_currency AND va.date = CAST(sc.started_at AS DATE)
+      ON va.asset = sc.value_affected_currency AND va.date = utc_date(sc.started_at)
     LEFT JOIN staging.prices AS ec
-      ON ec.asset = sc.economic_cost_currency AND ec.date = CAST(sc.classified_at AS DATE)
-    LEFT JOIN staging.prices AS eur ON eur.asset = 'EUR' AND eur.date = CAST(sc.classified_at AS DATE)
+      ON ec.asset = sc.economic_cost_currency AND ec.date = utc_date(sc.classified_at)
+    LEFT JOIN staging.prices AS eur ON eur.asset = 'EUR' AND eur.date = utc_date(sc.classified_at)
 ),
 criteria AS (
     SELECT window_id, incident_id, 'critical_service' AS criterion, 1 AS position,

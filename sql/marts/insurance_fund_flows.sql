@@ -3,5 +3,5 @@
 SELECT w.window_id AS period, m.fund_id, m.asset, m.kind, m.direction,
        sum(m.movements) AS movements, sum(m.amount) AS amount, sum(m.amount_usd) AS amount_usd
 FROM windows AS w
-JOIN int_fund_movements_daily AS m ON m.day >= CAST(w.start_at AS DATE) AND m.day < CAST(w.end_at AS DATE)
+JOIN int_fund_movements_daily AS m ON m.day >= utc_date(w.start_at) AND m.day < utc_date(w.end_at)
 GROUP BY ALL

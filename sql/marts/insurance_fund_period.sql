@@ -49,5 +49,5 @@ FROM edges AS e
 CROSS JOIN w
 LEFT JOIN flows AS f USING (fund_id, asset)
 LEFT JOIN daily AS d USING (fund_id, asset)
-LEFT JOIN staging.prices AS po ON po.asset = e.asset AND po.date = CAST(w.start_at - INTERVAL 1 DAY AS DATE)
-LEFT JOIN staging.prices AS pc ON pc.asset = e.asset AND pc.date = CAST(w.end_at - INTERVAL 1 DAY AS DATE)
+LEFT JOIN staging.prices AS po ON po.asset = e.asset AND po.date = utc_date(w.start_at - INTERVAL 1 DAY)
+LEFT JOIN staging.prices AS pc ON pc.asset = e.asset AND pc.date = utc_date(w.end_at - INTERVAL 1 DAY)

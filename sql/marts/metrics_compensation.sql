@@ -6,32 +6,32 @@
 -- pass over the claims and payouts whatever the number of windows (30 for the trailing windows of a month).
 WITH bounds AS (SELECT min(start_at) AS lo, max(end_at) AS hi FROM windows),
 window_days AS (
-    SELECT window_id, CAST(d AS DATE) AS day
+    SELECT window_id, utc_date(d) AS day
     FROM (SELECT window_id, unnest(generate_series(start_at, end_at - INTERVAL 1 DAY, INTERVAL 1 DAY)) AS d
           FROM windows)
 ),
 received AS (
-    SELECT CAST(c.submitted_at AS DATE) AS day, count(*) AS n
+    SELECT utc_date(c.submitted_at) AS day, count(*) AS n
     FROM staging.compensation_claims AS c, bounds WHERE c.submitted_at >= bounds.lo AND c.submitted_at < bounds.hi
     GROUP BY ALL
 ),
 decided AS (
-    SELECT CAST(c.decided_at AS DATE) AS day, c.decision, c.rejection_reason, count(*) AS n
+    SELECT utc_date(c.decided_at) AS day, c.decision, c.rejection_reason, count(*) AS n
     FROM staging.compensation_claims AS c, bounds WHERE c.decided_at >= bounds.lo AND c.decided_at < bounds.hi
     GROUP BY ALL
 ),
 backlog_days AS (  -- every claim counts +1 on its submission day and −1 on its decision day
     SELECT day, sum(change) AS change FROM (
-        SELECT CAST(submitted_at AS DATE) AS day, 1 AS change FROM staging.compensation_claims
+        SELECT utc_date(submitted_at) AS day, 1 AS change FROM staging.compensation_claims
         UNION ALL
-        SELECT CAST(decided_at AS DATE), -1 FROM staging.compensation_claims WHERE decided_at IS NOT NULL
+        SELECT utc_date(decided_at), -1 FROM staging.compensation_claims WHERE decided_at IS NOT NULL
     ) GROUP BY day
 ),
 paid_rows AS (
-    SELECT CAST(p.paid_at AS DATE) AS day, p.funding_source, c.account_ref, usd_value(p.amount, pr.close_usd) AS usd
+    SELECT utc_date(p.paid_at) AS day, p.funding_source, c.account_ref, usd_value(p.amount, pr.close_usd) AS usd
     FROM staging.compensation_payouts AS p
     JOIN staging.compensation_claims AS c USING (claim_id)
-    LEFT JOIN staging.prices AS pr ON pr.asset = p.asset AND pr.date = CAST(p.paid_at AS DATE), bounds
+    LEFT JOIN staging.prices AS pr ON pr.asset = p.asset AND pr.date = utc_date(p.paid_at), bounds
     WHERE p.paid_at >= bounds.lo AND p.paid_at < bounds.hi
 ),
 paid AS (
@@ -50,7 +50,7 @@ first_payouts AS (  -- claims paid within the bounds, with their first payout ev
 latency AS (
     SELECT wd.window_id,
            CAST((epoch_us(f.first_paid_at) - epoch_us(f.submitted_at)) / 3600e6 AS DECIMAL(18, 4)) AS hours
-    FROM first_payouts AS f JOIN window_days AS wd ON wd.day = CAST(f.first_paid_at AS DATE)
+    FROM first_payouts AS f JOIN window_days AS wd ON wd.day = utc_date(f.first_paid_at)
 ),
 per_window AS (
     SELECT w.window_id,
@@ -70,7 +70,7 @@ per_window AS (
            coalesce((SELECT sum(n) FROM decided AS d JOIN window_days AS wd USING (day)
                      WHERE wd.window_id = w.window_id AND d.rejection_reason = 'unrealized_profit'), 0)
                AS claims_rejected_unrealized_profit,
-           coalesce((SELECT sum(change) FROM backlog_days AS b WHERE b.day < CAST(w.end_at AS DATE)), 0)
+           coalesce((SELECT sum(change) FROM backlog_days AS b WHERE b.day < utc_date(w.end_at)), 0)
                AS claims_pending_end,
            coalesce((SELECT sum(usd) FROM paid AS p JOIN window_days AS wd USING (day)
                      WHERE wd.window_id = w.window_id), 0) AS compensation_paid_usd,

@@ -3,11 +3,11 @@
 -- close; daily series: each day's closing balance at that day's close; max drawdown: the largest fall from a
 -- running peak of the daily series, in %.
 WITH valued AS (  -- total USD at each instant, at the close of the day ending there; NULL if any part is unknown
-    SELECT b.t, CAST(b.t - INTERVAL 1 DAY AS DATE) AS day,
+    SELECT b.t, utc_date(b.t - INTERVAL 1 DAY) AS day,
            CASE WHEN bool_or(usd_balance(b.balance, p.close_usd) IS NULL) THEN NULL
                 ELSE sum(usd_balance(b.balance, p.close_usd)) END AS usd
     FROM int_fund_balances AS b
-    LEFT JOIN staging.prices AS p ON p.asset = b.asset AND p.date = CAST(b.t - INTERVAL 1 DAY AS DATE)
+    LEFT JOIN staging.prices AS p ON p.asset = b.asset AND p.date = utc_date(b.t - INTERVAL 1 DAY)
     GROUP BY b.t
 ),
 daily AS (  -- the daily series of each window, with its running peak
@@ -22,7 +22,7 @@ flows AS (
            coalesce(sum(m.movements) FILTER (WHERE m.kind = 'bankruptcy_cover'), 0) AS bankruptcies_covered
     FROM windows AS w
     LEFT JOIN int_fund_movements_daily AS m
-      ON m.day >= CAST(w.start_at AS DATE) AND m.day < CAST(w.end_at AS DATE)
+      ON m.day >= utc_date(w.start_at) AND m.day < utc_date(w.end_at)
     GROUP BY w.window_id
 ),
 edges AS (  -- the start is valued at the close of the day before it, the end at the close of the last day

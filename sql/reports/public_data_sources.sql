@@ -15,7 +15,7 @@ latest AS (
     UNION ALL SELECT 'insurance_fund_movements', max(occurred_at)
     FROM staging.insurance_fund_movements, w WHERE occurred_at >= w.start_at AND occurred_at < w.end_at
     UNION ALL SELECT 'prices', CAST(max(date) AS TIMESTAMPTZ)
-    FROM staging.prices, w WHERE date >= CAST(w.start_at AS DATE) AND date < CAST(w.end_at AS DATE)
+    FROM staging.prices, w WHERE date >= utc_date(w.start_at) AND date < utc_date(w.end_at)
 )
 SELECT f.table_name, f.file, f.bytes, f.sha256, l.latest_record
 FROM staging.landing_files AS f
