@@ -1,6 +1,6 @@
 -- Compensation headline metrics of each window in `windows`, as (window_id, metric, value).
 -- Received: submitted in the window. Decided: decided in it. Pending at end: submitted before the end and not
--- decided before it. Paid: payouts in the window at the close of their day. Latency: a claim's first payout minus
+-- decided before it. Paid: payouts in the window at the close of their day (a day's total per asset). Latency: a claim's first payout minus
 -- its submission, for claims whose first payout falls in the window.
 -- Windows are whole UTC days, so counts and sums are taken per day first and each window adds up its days: one
 -- pass over the claims and payouts whatever the number of windows (30 for the trailing windows of a month).
@@ -28,15 +28,17 @@ backlog_days AS (  -- every claim counts +1 on its submission day and −1 on it
     ) GROUP BY day
 ),
 paid_rows AS (
-    SELECT utc_date(p.paid_at) AS day, p.funding_source, c.account_ref, usd_value(p.amount, pr.close_usd) AS usd
+    SELECT utc_date(p.paid_at) AS day, p.funding_source, p.asset, p.amount, c.account_ref
     FROM staging.compensation_payouts AS p
-    JOIN staging.compensation_claims AS c USING (claim_id)
-    LEFT JOIN staging.prices AS pr ON pr.asset = p.asset AND pr.date = utc_date(p.paid_at), bounds
+    JOIN staging.compensation_claims AS c USING (claim_id), bounds
     WHERE p.paid_at >= bounds.lo AND p.paid_at < bounds.hi
 ),
-paid AS (
-    SELECT day, count(*) AS payouts, sum(usd) AS usd, sum(usd) FILTER (WHERE funding_source = 'insurance_fund') AS fund_usd
-    FROM paid_rows GROUP BY day
+paid AS (  -- each day's total of an asset valued at that day's close
+    SELECT d.day, sum(d.payouts) AS payouts, sum(usd_value(d.amount, pr.close_usd)) AS usd,
+           sum(usd_value(d.amount, pr.close_usd)) FILTER (WHERE d.funding_source = 'insurance_fund') AS fund_usd
+    FROM (SELECT day, funding_source, asset, count(*) AS payouts, sum(amount) AS amount FROM paid_rows GROUP BY ALL) AS d
+    LEFT JOIN staging.prices AS pr ON pr.asset = d.asset AND pr.date = d.day
+    GROUP BY d.day
 ),
 accounts AS (SELECT DISTINCT day, account_ref, funding_source FROM paid_rows),
 first_payouts AS (  -- claims paid within the bounds, with their first payout ever
