@@ -33,7 +33,9 @@ class WarehouseResource(dg.ConfigurableResource):
     """The working DuckDB file; only the pipeline writes it."""
 
     path: str
-    memory_limit: str = "4GB"
+    # DuckDB's buffer pool; beyond it, joins and aggregations spill to `<warehouse>.tmp/`. Python, the readers and
+    # DuckDB's own allocations outside the pool come on top: 3 GB keeps an exchange-scale month under 4 GiB.
+    memory_limit: str = "3GB"
 
     @contextmanager
     def connect(self):
