@@ -196,9 +196,10 @@ def render_period(data: ReportData, out_dir: Path, version: int = 1) -> dict[str
     # Spawned, not forked: the parent may hold DuckDB's threads.
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
         jobs = [
-            pool.submit(_write_pdf_in_worker, render_html("public.html", data, version, "public-print"), public / "report.pdf"),
-            pool.submit(_write_pdf_in_worker, render_html("regulator.html", data, version, "regulator"), regulator_pdf,
-                        archival=True, attachments=regulator_attachments(data),
+            pool.submit(_write_pdf_in_worker, render_html("public.html", data, version, "public-print"),
+                        public / "report.pdf"),
+            pool.submit(_write_pdf_in_worker, render_html("regulator.html", data, version, "regulator"),
+                        regulator_pdf, archival=True, attachments=regulator_attachments(data),
                         stamp=data.end - timedelta(seconds=1)),
         ]
         for job in jobs:

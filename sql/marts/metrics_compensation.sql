@@ -1,7 +1,7 @@
 -- Compensation headline metrics of each window in `windows`, as (window_id, metric, value).
 -- Received: submitted in the window. Decided: decided in it. Pending at end: submitted before the end and not
--- decided before it. Paid: payouts in the window at the close of their day (a day's total per asset). Latency: a claim's first payout minus
--- its submission, for claims whose first payout falls in the window.
+-- decided before it. Paid: payouts in the window, each day's total of an asset at that day's close. Latency: a
+-- claim's first payout minus its submission, for claims whose first payout falls in the window.
 -- Windows are whole UTC days, so counts and sums are taken per day first and each window adds up its days: one
 -- pass over the claims and payouts whatever the number of windows (30 for the trailing windows of a month).
 WITH bounds AS (SELECT min(start_at) AS lo, max(end_at) AS hi FROM windows),
@@ -33,12 +33,16 @@ paid_rows AS (
     JOIN staging.compensation_claims AS c USING (claim_id), bounds
     WHERE p.paid_at >= bounds.lo AND p.paid_at < bounds.hi
 ),
-paid AS (  -- each day's total of an asset valued at that day's close
-    SELECT d.day, sum(d.payouts) AS payouts, sum(usd_value(d.amount, pr.close_usd)) AS usd,
-           sum(usd_value(d.amount, pr.close_usd)) FILTER (WHERE d.funding_source = 'insurance_fund') AS fund_usd
-    FROM (SELECT day, funding_source, asset, count(*) AS payouts, sum(amount) AS amount FROM paid_rows GROUP BY ALL) AS d
+paid_by_asset AS (  -- each day's total of an asset, valued at that day's close
+    SELECT d.day, d.funding_source, d.payouts, usd_value(d.amount, pr.close_usd) AS usd
+    FROM (SELECT day, funding_source, asset, count(*) AS payouts, sum(amount) AS amount
+          FROM paid_rows GROUP BY ALL) AS d
     LEFT JOIN staging.prices AS pr ON pr.asset = d.asset AND pr.date = d.day
-    GROUP BY d.day
+),
+paid AS (
+    SELECT day, sum(payouts) AS payouts, sum(usd) AS usd,
+           sum(usd) FILTER (WHERE funding_source = 'insurance_fund') AS fund_usd
+    FROM paid_by_asset GROUP BY day
 ),
 accounts AS (SELECT DISTINCT day, account_ref, funding_source FROM paid_rows),
 first_payouts AS (  -- claims paid within the bounds, with their first payout ever
