@@ -88,6 +88,16 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Extent:
+    """`staging.<table>_extent`: per landing file and group (e.g. fund and asset), the first and last `time` and
+    the number of rows, kept in the transaction that stages the rows. Marts ask it when a group began or whether
+    it has rows at all, instead of scanning every staged row of every month."""
+
+    group: tuple[str, ...]
+    time: str
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     description: str
@@ -102,6 +112,8 @@ class Table:
     profile_codes: dict[str, str] = field(default_factory=dict)
     # (asset column, time column) pairs: the asset must have a close in `prices` on the UTC day of that time.
     priced: tuple[tuple[str, str], ...] = ()
+    # Kept beside the staged rows, per landing file: the first and last time and the rows of each group.
+    extent: Extent | None = None
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -299,6 +311,7 @@ INSURANCE_FUND_MOVEMENTS = Table(
     ),
     priced=(("asset", "occurred_at"),),
     profile_codes={"fund_id": "funds"},
+    extent=Extent(group=("fund_id", "asset"), time="occurred_at"),
 )
 
 PRICES = Table(

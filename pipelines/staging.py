@@ -46,7 +46,18 @@ def staging_ddl(table: Table) -> list[str]:
         statements.append(f"COMMENT ON COLUMN {name}.{quote(column.name)} IS {_literal(note)}")
     for lineage, _, note in LINEAGE_COLUMNS:
         statements.append(f"COMMENT ON COLUMN {name}.{lineage} IS {_literal(note)}")
+    if table.extent:
+        group = [table.column(c) for c in table.extent.group]
+        columns = ["source_file VARCHAR NOT NULL", *(f"{quote(c.name)} {c.duckdb_type}" for c in group),
+                   "first_at TIMESTAMPTZ NOT NULL", "last_at TIMESTAMPTZ NOT NULL", "rows BIGINT NOT NULL"]
+        statements.append(f"CREATE TABLE IF NOT EXISTS {extent_table(table)} ({', '.join(columns)})")
+        what = f"{table.extent.time} of the rows of {table.name}, per landing file and {', '.join(table.extent.group)}"
+        statements.append(f"COMMENT ON TABLE {extent_table(table)} IS {_literal(f'First and last {what}.')}")
     return statements
+
+
+def extent_table(table: Table) -> str:
+    return f"staging.{quote(table.name + '_extent')}"
 
 
 def _literal(text: str) -> str:
@@ -103,14 +114,21 @@ def _load(con: duckdb.DuckDBPyConnection, table: Table, read: list[tuple[str, Pa
     generations = _generations(con)
     con.execute("BEGIN TRANSACTION")
     try:
+        staged = [name, extent_table(table)] if table.extent else [name]
         if full:
-            con.execute(f"DELETE FROM {name}")
+            for target in staged:
+                con.execute(f"DELETE FROM {target}")
             con.execute("DELETE FROM staging.landing_files WHERE table_name = ?", [table.name])
         else:
-            con.execute(f"DELETE FROM {name} WHERE source_file IN (SELECT unnest(?))", [replaced])
+            for target in staged:
+                con.execute(f"DELETE FROM {target} WHERE source_file IN (SELECT unnest(?))", [replaced])
             con.execute("DELETE FROM staging.landing_files WHERE table_name = ? AND file IN (SELECT unnest(?))",
                         [table.name, replaced])
         con.execute(f"INSERT INTO {name} SELECT {select}, _file, _row FROM {raw_table(table)}")
+        if table.extent:
+            group, time = ", ".join(quote(c) for c in table.extent.group), quote(table.extent.time)
+            con.execute(f"INSERT INTO {extent_table(table)} SELECT _file, {group}, min({time}), max({time}), "
+                        f"count(*) FROM {raw_table(table)} GROUP BY ALL")
         rows = dict(con.execute(f"SELECT _file, count(*) FROM {raw_table(table)} GROUP BY _file").fetchall())
         for label, path in read:
             stat = path.stat()

@@ -48,6 +48,14 @@ def movement_ids(con) -> list[str]:
     return [r[0] for r in con.execute(f"SELECT movement_id FROM staging.{MOVEMENTS} ORDER BY 1").fetchall()]
 
 
+def assert_extent_matches_rows(con) -> None:
+    """The ledger's extent, kept file by file, is what the staged rows give."""
+    extent = f"SELECT * FROM staging.{MOVEMENTS}_extent ORDER BY ALL"
+    recomputed = (f"SELECT source_file, fund_id, asset, min(occurred_at), max(occurred_at), count(*) "
+                  f"FROM staging.{MOVEMENTS} GROUP BY ALL ORDER BY ALL")
+    assert con.execute(extent).fetchall() == con.execute(recomputed).fetchall() != []
+
+
 def test_unchanged_files_are_not_read_again(landing, con):
     first = ingest(con, landing, PROFILE)
     assert first.ok and result_of(first, MOVEMENTS).read == [f"{MOVEMENTS}/2026-05-01.parquet",
@@ -63,6 +71,7 @@ def test_a_new_file_is_appended_alone(landing, con):
     result = ingest(con, landing, PROFILE)
     assert result.ok and result_of(result, MOVEMENTS).read == [f"{MOVEMENTS}/2026-05-20.parquet"]
     assert movement_ids(con) == ["MOV-1", "MOV-2", "MOV-3"]
+    assert_extent_matches_rows(con)
 
 
 def test_a_new_file_repeating_a_kept_key_is_refused(landing, con):
@@ -73,6 +82,7 @@ def test_a_new_file_repeating_a_kept_key_is_refused(landing, con):
     assert (error.file, error.row, error.field) == (f"{MOVEMENTS}/2026-05-20.parquet", 1, "movement_id")
     assert f"first seen at {MOVEMENTS}/2026-05-01.parquet, row 1" in error.expected
     assert movement_ids(con) == ["MOV-1", "MOV-2"]  # nothing of it loaded
+    assert_extent_matches_rows(con)
 
 
 def test_a_changed_file_replaces_its_rows_and_a_removed_one_takes_them_away(landing, con):
@@ -82,6 +92,7 @@ def test_a_changed_file_replaces_its_rows_and_a_removed_one_takes_them_away(land
     result = ingest(con, landing, PROFILE)
     assert result.ok and result_of(result, MOVEMENTS).read == [f"{MOVEMENTS}/2026-05-01.parquet"]
     assert movement_ids(con) == ["MOV-10"]
+    assert_extent_matches_rows(con)
 
 
 def test_a_rewritten_upstream_table_is_checked_against_again(landing, con):

@@ -1,6 +1,7 @@
 -- Every instant the windows need a fund balance at (each window's start and the end of each of its days), for
 -- every fund and asset, with the snapshot it is moved forward from: the last one at or before the instant.
--- A fund holds an asset from its first snapshot or just after its first movement.
+-- A fund holds an asset from its first snapshot or just after its first movement (from the ledger's extent, kept
+-- at staging, so that no month scans the whole ledger).
 WITH instants AS (
     SELECT DISTINCT t FROM (
         SELECT start_at AS t FROM windows
@@ -14,7 +15,7 @@ fund_assets AS (
         SELECT fund_id, asset, min(as_of) AS first_snapshot_at, NULL AS first_movement_at
         FROM staging.insurance_fund_balances GROUP BY ALL
         UNION ALL
-        SELECT fund_id, asset, NULL, min(occurred_at) FROM staging.insurance_fund_movements GROUP BY ALL
+        SELECT fund_id, asset, NULL, min(first_at) FROM staging.insurance_fund_movements_extent GROUP BY ALL
     )
     GROUP BY fund_id, asset
 )

@@ -15,8 +15,8 @@ before_anchor AS (  -- movements of an anchor's day stamped before it
     SELECT a.fund_id, a.asset, a.anchor_at, sum(m.amount) AS amount
     FROM anchors AS a
     JOIN staging.insurance_fund_movements AS m
-      ON m.fund_id = a.fund_id AND m.asset = a.asset AND utc_date(m.occurred_at) = utc_date(a.anchor_at)
-     AND m.occurred_at < a.anchor_at
+      ON m.fund_id = a.fund_id AND m.asset = a.asset AND m.occurred_at < a.anchor_at
+     AND m.occurred_at >= date_trunc('day', a.anchor_at)  -- the anchor's UTC day (a range: it prunes the scan)
     GROUP BY ALL
 ),
 moved AS (  -- whole days from the anchor's day up to the instant

@@ -43,8 +43,8 @@ SELECT w.window_id AS period, e.fund_id, e.asset,
        d.min_usd, d.max_usd, d.mean_usd, coalesce(d.days_valued, 0) AS days_valued,
        e.opening_balance + coalesce(f.inflows, 0) - coalesce(f.outflows, 0) - e.closing_balance
            AS reconciliation_difference,
-       EXISTS (SELECT 1 FROM staging.insurance_fund_movements AS m WHERE m.fund_id = e.fund_id AND m.asset = e.asset)
-           AS has_ledger
+       EXISTS (SELECT 1 FROM staging.insurance_fund_movements_extent AS m
+               WHERE m.fund_id = e.fund_id AND m.asset = e.asset) AS has_ledger
 FROM edges AS e
 CROSS JOIN w
 LEFT JOIN flows AS f USING (fund_id, asset)
