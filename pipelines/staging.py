@@ -65,10 +65,14 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# key_min, key_max: the range of a single-column key in the file, so that a new file's keys are compared only with
+# the rows of files whose ranges overlap its own (none, when keys grow month by month).
 LANDING_FILES_DDL = """
 CREATE TABLE IF NOT EXISTS staging.landing_files (
     table_name VARCHAR NOT NULL, file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, bytes BIGINT NOT NULL,
-    modified_ns BIGINT NOT NULL, rows BIGINT NOT NULL, PRIMARY KEY (table_name, file))"""
+    modified_ns BIGINT NOT NULL, rows BIGINT NOT NULL, key_min VARCHAR, key_max VARCHAR,
+    PRIMARY KEY (table_name, file))"""
+LANDING_FILES_COLUMNS = {"table_name", "file", "sha256", "bytes", "modified_ns", "rows", "key_min", "key_max"}
 
 # generation: bumped whenever a table is rewritten (not merely appended to); checked_against: the generations of
 # the tables its checks read, when it was last checked.
@@ -82,7 +86,7 @@ def create_staging_schema(con: duckdb.DuckDBPyConnection) -> None:
     columns = {r[0] for r in con.execute(
         "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'staging' AND table_name = 'landing_files'"
     ).fetchall()}
-    if columns and columns != {"table_name", "file", "sha256", "bytes", "modified_ns", "rows"}:
+    if columns and columns != LANDING_FILES_COLUMNS:
         # A warehouse of an earlier version: its bookkeeping is dropped, so every file is read and checked again.
         con.execute("DROP TABLE staging.landing_files")
         con.execute("DROP TABLE IF EXISTS staging.table_state")
@@ -105,8 +109,27 @@ def _checked_against(con: duckdb.DuckDBPyConnection, table: Table, profile: Prof
     return {CHECKS: fingerprint(table, profile)} | {dep: generations.get(dep, 0) for dep in sorted(dependencies(table))}
 
 
+def _file_summaries(con: duckdb.DuckDBPyConnection, table: Table) -> dict[str, tuple[int, str | None, str | None]]:
+    """Per file read: its rows, and the range of its key when the key is one text column."""
+    single = len(table.key) == 1 and table.column(table.key[0]).duckdb_type == "VARCHAR"
+    bounds = f"min({quote(table.key[0])}), max({quote(table.key[0])})" if single else "NULL, NULL"
+    rows = con.execute(f"SELECT _file, count(*), {bounds} FROM {raw_table(table)} GROUP BY _file").fetchall()
+    return {file: (count, low, high) for file, count, low, high in rows}
+
+
+def _overlapping_files(con: duckdb.DuckDBPyConnection, table: Table, summaries: dict, replaced: list[str]) -> list[str]:
+    """The staged files (kept, not replaced) whose key range overlaps that of a file read: only their rows can
+    hold a key of the files read. Every kept file, when the key is not one text column."""
+    ranges = [(low, high) for _, low, high in summaries.values() if low is not None]
+    return [file for (file,) in con.execute(
+        "SELECT file FROM staging.landing_files WHERE table_name = $table AND file NOT IN (SELECT unnest($replaced))"
+        " AND (key_min IS NULL OR len($ranges) = 0 OR EXISTS ("
+        "   SELECT 1 FROM (SELECT unnest($ranges) AS r) WHERE NOT (key_max < r[1] OR key_min > r[2])))",
+        {"table": table.name, "replaced": replaced, "ranges": [list(r) for r in ranges]}).fetchall()]
+
+
 def _load(con: duckdb.DuckDBPyConnection, table: Table, read: list[tuple[str, Path]], replaced: list[str],
-          full: bool, rewritten: bool, checked_against: dict[str, int]) -> None:
+          full: bool, rewritten: bool, checked_against: dict[str, int], summaries: dict) -> None:
     """Stage the raw rows: all of the table (full) or in place of the rows of `replaced` files; record the files
     read and the table's state, in one transaction."""
     name = f"staging.{quote(table.name)}"
@@ -129,11 +152,11 @@ def _load(con: duckdb.DuckDBPyConnection, table: Table, read: list[tuple[str, Pa
             group, time = ", ".join(quote(c) for c in table.extent.group), quote(table.extent.time)
             con.execute(f"INSERT INTO {extent_table(table)} SELECT _file, {group}, min({time}), max({time}), "
                         f"count(*) FROM {raw_table(table)} GROUP BY ALL")
-        rows = dict(con.execute(f"SELECT _file, count(*) FROM {raw_table(table)} GROUP BY _file").fetchall())
         for label, path in read:
             stat = path.stat()
-            con.execute("INSERT INTO staging.landing_files VALUES (?, ?, ?, ?, ?, ?)",
-                        [table.name, label, file_sha256(path), stat.st_size, stat.st_mtime_ns, rows.get(label, 0)])
+            rows, key_min, key_max = summaries.get(label, (0, None, None))
+            con.execute("INSERT INTO staging.landing_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [table.name, label, file_sha256(path), stat.st_size, stat.st_mtime_ns, rows, key_min, key_max])
         con.execute(
             "INSERT OR REPLACE INTO staging.table_state VALUES (?, ?, MAP(?, ?))",
             [table.name, generations.get(table.name, 0) + int(rewritten),
@@ -265,13 +288,16 @@ def ingest_table(
     for label, path in plan.read:
         reader_errors += read_file(con, table, path, label)
     report = check_raw_table(con, table, profile, loaded)
-    if not plan.full:  # the new files' keys against the rows kept from the others
-        rows = con.execute(kept_key_sql(table), {"field": ", ".join(table.key), "replaced": plan.replaced})
+    summaries = _file_summaries(con, table)
+    kept = [] if plan.full else _overlapping_files(con, table, summaries, plan.replaced)
+    if kept:  # the new files' keys against the rows kept from the others
+        rows = con.execute(kept_key_sql(table), {"field": ", ".join(table.key), "kept": kept})
         report.errors += [ContractError(file=f, row=r, field=fld, expected=exp, found=val, record=rec)
                           for f, r, rec, fld, exp, val in rows.fetchall()]
     errors = _merge(reader_errors, report.errors)
     if not errors and not report.skipped and (plan.read or plan.replaced):
-        _load(con, table, plan.read, plan.replaced, plan.full, plan.rewritten, _checked_against(con, table, profile))
+        _load(con, table, plan.read, plan.replaced, plan.full, plan.rewritten, _checked_against(con, table, profile),
+              summaries)
     con.execute(f"DROP TABLE {raw_table(table)}")
     staged_now = not errors and not report.skipped
     # rows: the table's staged rows once loaded (read now or kept), else the rows read and refused

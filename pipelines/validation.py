@@ -280,7 +280,8 @@ def fingerprint(table: Table, profile: Profile) -> int:
 
 
 def kept_key_sql(table: Table) -> str:
-    """Rows of the files being read whose key is already staged from a file that is kept (incremental loads)."""
+    """Rows of the files being read whose key is already staged from one of the `$kept` files (incremental
+    loads)."""
     keys = ", ".join(quote(k) for k in table.key)
     where = "s.source_file || CASE WHEN lower(s.source_file) LIKE '%.parquet' THEN ', row ' ELSE ', line ' END"
     return f"""
@@ -289,7 +290,7 @@ def kept_key_sql(table: Table) -> str:
                {" || ', ' || ".join(f"coalesce({shown(table.column(k), 'r.')}, '')" for k in table.key)} AS found
         FROM {raw_table(table)} AS r
         JOIN staging.{quote(table.name)} AS s USING ({keys})
-        WHERE s.source_file NOT IN (SELECT unnest($replaced))"""
+        WHERE s.source_file IN (SELECT unnest($kept))"""
 
 
 def _rule_tables(rule: str) -> set[str]:

@@ -9,7 +9,7 @@ from landing_builder import valid_tables, write_csv, write_landing, write_parque
 
 from pipelines.contract import TABLES_BY_NAME
 from pipelines.profile import load_profile
-from pipelines.staging import ingest
+from pipelines.staging import _overlapping_files, ingest
 from pipelines.warehouse import connect
 
 PROFILE = load_profile()
@@ -139,3 +139,16 @@ def test_a_new_demo_set_replaces_the_files_of_the_earlier_one(tmp_path):
     assert clear_landing(landing, TABLES) == 8
     assert all(landing_files(landing, table) == [] for table in TABLES)
     assert (landing / "notes.txt").exists()
+
+
+def test_new_keys_are_compared_only_with_files_whose_key_range_overlaps(landing, con):
+    assert ingest(con, landing, PROFILE).ok  # 2026-05-01 holds MOV-1, 2026-05-07 holds MOV-2
+    table = TABLES_BY_NAME[MOVEMENTS]
+    assert _overlapping_files(con, table, {"new": (2, "MOV-3", "MOV-4")}, []) == []
+    # keys compare as text: MOV-1 < MOV-15 < MOV-2 < MOV-3
+    assert _overlapping_files(con, table, {"new": (2, "MOV-15", "MOV-3")}, []) == [f"{MOVEMENTS}/2026-05-07.parquet"]
+    assert _overlapping_files(con, table, {"new": (2, "MOV-0", "MOV-9")}, [f"{MOVEMENTS}/2026-05-07.parquet"]) == [
+        f"{MOVEMENTS}/2026-05-01.parquet"]  # a replaced file's rows go: its keys are no conflict
+    # a key of two columns has no range: every kept file is compared
+    balances = TABLES_BY_NAME["insurance_fund_balances"]
+    assert len(_overlapping_files(con, balances, {"new": (1, None, None)}, [])) == 1
