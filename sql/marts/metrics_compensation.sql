@@ -1,7 +1,9 @@
 -- Compensation headline metrics of each window in `windows`, as (window_id, metric, value).
 -- Received: submitted in the window. Decided: decided in it. Pending at end: submitted before the end and not
--- decided before it. Paid: payouts in the window, each day's total of an asset at that day's close. Latency: a
--- claim's first payout minus its submission, for claims whose first payout falls in the window.
+-- decided before it (the backlog when the earliest window begins, plus each day's received less decided, so that
+-- the claims of earlier months are counted, not grouped by day). Paid: payouts in the window, each day's total of
+-- an asset at that day's close. Latency: a claim's first payout minus its submission, for claims whose first
+-- payout falls in the window.
 -- Windows are whole UTC days, so counts and sums are taken per day first and each window adds up its days: one
 -- pass over the claims and payouts whatever the number of windows (30 for the trailing windows of a month).
 WITH bounds AS (SELECT min(start_at) AS lo, max(end_at) AS hi FROM windows),
@@ -20,11 +22,13 @@ decided AS (
     FROM staging.compensation_claims AS c, bounds WHERE c.decided_at >= bounds.lo AND c.decided_at < bounds.hi
     GROUP BY ALL
 ),
-backlog_days AS (  -- every claim counts +1 on its submission day and −1 on its decision day
-    SELECT day, sum(change) AS change FROM (
-        SELECT utc_date(submitted_at) AS day, 1 AS change FROM staging.compensation_claims
-        UNION ALL
-        SELECT utc_date(decided_at), -1 FROM staging.compensation_claims WHERE decided_at IS NOT NULL
+pending_at_lo AS (  -- the backlog when the bounds begin; each day within them then adds its received and decided
+    SELECT count(*) AS n FROM staging.compensation_claims, bounds
+    WHERE submitted_at < bounds.lo AND (decided_at IS NULL OR decided_at >= bounds.lo)
+),
+backlog_days AS (  -- a claim counts +1 on its submission day and −1 on its decision day (never before submission)
+    SELECT day, sum(n) AS change FROM (
+        SELECT day, n FROM received UNION ALL SELECT day, -n FROM decided
     ) GROUP BY day
 ),
 paid_rows AS (
@@ -58,6 +62,17 @@ latency AS (
            CAST((epoch_us(f.first_paid_at) - epoch_us(f.submitted_at)) / 3600e6 AS DECIMAL(18, 4)) AS hours
     FROM first_payouts AS f JOIN window_days AS wd ON wd.day = utc_date(f.first_paid_at)
 ),
+latency_stats AS (  -- one pass over the claims of every window (each claim is in up to 30 trailing windows)
+    SELECT window_id, quantile_cont(hours, 0.5) AS median, quantile_cont(hours, 0.9) AS p90, max(hours) AS longest
+    FROM latency GROUP BY window_id
+),
+users AS (  -- distinct (window, account) pairs first: one parallel aggregate, not a distinct set per window
+    SELECT window_id, count(*) AS users, count(*) FILTER (WHERE by_insurance_fund) AS users_insurance_fund
+    FROM (SELECT wd.window_id, a.account_ref, bool_or(a.funding_source = 'insurance_fund') AS by_insurance_fund
+          FROM accounts AS a JOIN window_days AS wd USING (day)
+          GROUP BY wd.window_id, a.account_ref)
+    GROUP BY window_id
+),
 per_window AS (
     SELECT w.window_id,
            coalesce((SELECT sum(n) FROM received AS r JOIN window_days AS wd USING (day)
@@ -76,7 +91,8 @@ per_window AS (
            coalesce((SELECT sum(n) FROM decided AS d JOIN window_days AS wd USING (day)
                      WHERE wd.window_id = w.window_id AND d.rejection_reason = 'unrealized_profit'), 0)
                AS claims_rejected_unrealized_profit,
-           coalesce((SELECT sum(change) FROM backlog_days AS b WHERE b.day < utc_date(w.end_at)), 0)
+           (SELECT n FROM pending_at_lo)
+               + coalesce((SELECT sum(change) FROM backlog_days AS b WHERE b.day < utc_date(w.end_at)), 0)
                AS claims_pending_end,
            coalesce((SELECT sum(usd) FROM paid AS p JOIN window_days AS wd USING (day)
                      WHERE wd.window_id = w.window_id), 0) AS compensation_paid_usd,
@@ -84,17 +100,14 @@ per_window AS (
                      WHERE wd.window_id = w.window_id), 0) AS compensation_paid_insurance_fund_usd,
            coalesce((SELECT sum(payouts) FROM paid AS p JOIN window_days AS wd USING (day)
                      WHERE wd.window_id = w.window_id), 0) AS payouts,
-           (SELECT count(DISTINCT account_ref) FROM accounts AS a JOIN window_days AS wd USING (day)
-            WHERE wd.window_id = w.window_id) AS users_compensated,
-           (SELECT count(DISTINCT account_ref) FROM accounts AS a JOIN window_days AS wd USING (day)
-            WHERE wd.window_id = w.window_id AND a.funding_source = 'insurance_fund')
-               AS users_compensated_insurance_fund,
-           (SELECT quantile_cont(hours, 0.5) FROM latency AS l WHERE l.window_id = w.window_id)
-               AS payout_latency_hours_median,
-           (SELECT quantile_cont(hours, 0.9) FROM latency AS l WHERE l.window_id = w.window_id)
-               AS payout_latency_hours_p90,
-           (SELECT max(hours) FROM latency AS l WHERE l.window_id = w.window_id) AS payout_latency_hours_max
+           coalesce(u.users, 0) AS users_compensated,
+           coalesce(u.users_insurance_fund, 0) AS users_compensated_insurance_fund,
+           l.median AS payout_latency_hours_median,
+           l.p90 AS payout_latency_hours_p90,
+           l.longest AS payout_latency_hours_max
     FROM windows AS w
+    LEFT JOIN users AS u USING (window_id)
+    LEFT JOIN latency_stats AS l USING (window_id)
 ),
 typed AS (SELECT window_id, COLUMNS(* EXCLUDE window_id)::DECIMAL(38, 12) FROM per_window)
 SELECT window_id, metric, value
