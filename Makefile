@@ -6,13 +6,19 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test dev clean
 
-# Debian packages the tests use: poppler-utils (pdftotext, pdfdetach). Installed when missing (CI runs as root).
+# Debian packages: libharfbuzz-subset0 (WeasyPrint subsets the embedded fonts with HarfBuzz, so every machine
+# renders the same PDF bytes) and poppler-utils for the tests (pdftotext, pdfdetach). Installed when missing (as
+# root, or with sudo).
 SYSTEM_STAMP := $(VENV)/.system-stamp
 $(SYSTEM_STAMP):
-	@command -v pdfdetach >/dev/null || { \
-	  echo "installing poppler-utils"; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
+	@missing=; \
+	  command -v pdfdetach >/dev/null || missing="$$missing poppler-utils"; \
+	  ldconfig -p | grep -q 'libharfbuzz-subset\.so\.0' || missing="$$missing libharfbuzz-subset0"; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing$$missing"; \
+	    if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  fi
 	mkdir -p $(VENV) && touch $(SYSTEM_STAMP)
 
 $(STAMP): pyproject.toml requirements.lock
@@ -21,7 +27,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/transparency demo
 
 # The back-office tests need PostgreSQL: scripts/postgres.sh starts a throw-away server (installing PostgreSQL
@@ -39,7 +45,7 @@ test: $(STAMP) $(SYSTEM_STAMP)
 	echo "$(BIN)/python -m pytest -q -n 2 -p no:logging"; \
 	$(BIN)/python -m pytest -q -n 2 -p no:logging
 
-dev: $(STAMP)
+dev: $(STAMP) $(SYSTEM_STAMP)
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions
 
 clean:

@@ -42,10 +42,11 @@ def main() -> None:
             data = load_report_data(con, period)
         timings["load data"].append(time.perf_counter() - started)
         started = time.perf_counter()
-        write_pdf(render_html("public.html", data, 1, "public-print"), workdir / "public.pdf")
+        write_pdf(render_html("public.html", data, 1, "public-print"), workdir / "public.pdf", stamp=data.end)
         public = time.perf_counter() - started
         started = time.perf_counter()
-        write_pdf(render_html("regulator.html", data, 1, "regulator"), workdir / "regulator.pdf", archival=True,
+        write_pdf(render_html("regulator.html", data, 1, "regulator"), workdir / "regulator.pdf", stamp=data.end,
+                  archival=True,
                   attachments=regulator_attachments(data))
         regulator = time.perf_counter() - started
         timings["public PDF"].append(public)

@@ -84,7 +84,7 @@ def _materialize(settings: Settings, selection: str, partition: str | None = Non
         run_config={
             # The CLI prints its own progress; Dagster's step-by-step log is in the UI when DAGSTER_HOME is set.
             "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-            **({"ops": {"publishing__period_publication": {"config": {"reason": reason}}}} if reason else {}),
+            **({"ops": {"reports__period_reports": {"config": {"reason": reason}}}} if reason else {}),
         },
     )
     for evaluation in result.get_asset_check_evaluations():

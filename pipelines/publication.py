@@ -74,18 +74,35 @@ def _files(root: Path) -> dict[str, Path]:
     return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file() and p.name != MANIFEST}
 
 
-def same_content(built: Path, published: Path) -> bool:
-    """Whether a fresh (unsigned) build holds the same files and bytes as a published version. A signed file
-    matches when it begins with the built bytes: signing only appends."""
-    a = _files(built)
-    b = {name: path for name, path in _files(published).items() if name != FIGURES}  # written at publication
-    if a.keys() != b.keys():
-        return False
-    for name, path in a.items():
-        new, old = path.read_bytes(), b[name].read_bytes()
-        if not (old.startswith(new) if name in SIGNED_FILES else old == new):
-            return False
-    return True
+def staged_inputs(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every staged landing file with its SHA-256: the inputs a version is built from."""
+    rows = con.execute(
+        "SELECT table_name, file, sha256, bytes FROM staging.landing_files ORDER BY table_name, file"
+    ).fetchall()
+    return [{"table": t, "file": f, "sha256": h, "bytes": n} for t, f, h, n in rows]
+
+
+@dataclass(frozen=True)
+class Content:
+    """What a version says, as opposed to the bytes a renderer made of it: the inputs' hashes, every figure, and
+    the SHA-256 of every file and PDF source (HTML, attachments) of the version."""
+
+    inputs: list[dict]
+    metrics: dict[str, str | None]
+    sources: dict[str, str]
+
+
+def published_content(folder: Path) -> Content:
+    manifest = read_manifest(folder)
+    return Content(manifest["inputs"], read_figures(folder)["metrics"], manifest.get("sources", {}))
+
+
+def decide_version(reports_dir: Path, period: str, content: Content) -> tuple[int, bool]:
+    """(version, new): the latest version when `content` is what it says, else the next one."""
+    latest = latest_version(reports_dir, period)
+    if latest and published_content(version_dir(reports_dir, period, latest)) == content:
+        return latest, False
+    return latest + 1, True
 
 
 def sha256(path: Path) -> str:
@@ -120,10 +137,8 @@ class Signature:
     location: str
 
 
-def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConnection) -> dict:
-    inputs = con.execute(
-        "SELECT table_name, file, sha256, bytes FROM staging.landing_files ORDER BY table_name, file"
-    ).fetchall()
+def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConnection, content: Content,
+              renderer: dict[str, str]) -> dict:
     checks = con.execute(
         "SELECT asset, check_name, severity, failures FROM marts.check_results WHERE period = ? "
         "ORDER BY asset, check_name", [period]
@@ -132,9 +147,12 @@ def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConne
         "period": period,
         "version": version,
         "pipeline_version": pipeline_version(),
+        # what laid the PDFs out: it changes their bytes, never what they say (the sources)
+        "renderer": renderer,
         "files": {name: {"sha256": sha256(path), "bytes": path.stat().st_size} for name, path in _files(folder).items()},
+        "sources": content.sources,
         "signed_files": list(SIGNED_FILES),
-        "inputs": [{"table": t, "file": f, "sha256": h, "bytes": n} for t, f, h, n in inputs],
+        "inputs": content.inputs,
         "checks": [{"asset": a, "check": c, "severity": s, "failures": n} for a, c, s, n in checks],
     }
 
@@ -182,7 +200,7 @@ def fsync_dir(folder: Path) -> None:
 
 
 def publish(built: Path, reports_dir: Path, period: str, version: int, con: duckdb.DuckDBPyConnection,
-            signature: Signature, corrections_log: list[dict]) -> Path:
+            signature: Signature, corrections_log: list[dict], content: Content, renderer: dict[str, str]) -> Path:
     """Copy a built version into reports/<period>/v<version> atomically, signed and with its manifest."""
     target = version_dir(reports_dir, period, version)
     if target.exists():
@@ -194,9 +212,9 @@ def publish(built: Path, reports_dir: Path, period: str, version: int, con: duck
     for name in SIGNED_FILES:
         sign_pdf(temporary / name, signature.key, signature.reason, signature.location)
     crash_point("signed")
-    figures = {"metrics": current_metrics(con, period), "corrections": corrections_log}
+    figures = {"metrics": content.metrics, "corrections": corrections_log}
     (temporary / FIGURES).write_text(json.dumps(figures, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    manifest = json.dumps(_manifest(temporary, period, version, con), indent=1, sort_keys=True)
+    manifest = json.dumps(_manifest(temporary, period, version, con, content, renderer), indent=1, sort_keys=True)
     (temporary / MANIFEST).write_text(manifest + "\n", encoding="utf-8")
     crash_point("manifest")
     for path in temporary.rglob("*"):  # the bytes are on disk before the name points at them

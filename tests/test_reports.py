@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
@@ -54,6 +55,7 @@ from pipelines.reports.render import (
 from pipelines.warehouse import connect
 
 MAY = "2026-05"
+STAMP = datetime(2026, 5, 31, 23, 59, 59, tzinfo=UTC)  # a render date that is not the clock
 K = 10  # small_cell_k of the demo profile
 
 # Markers planted in the confidential fields of the demo input; none may reach a public file.
@@ -519,7 +521,7 @@ def test_rendering_the_reports_fetches_nothing_but_template_assets(demo, tmp_pat
     for template, audience in (("public.html", "public-print"), ("regulator.html", "regulator")):
         page = render_html(template, data, 1, audience)
         assert str(markupsafe.escape(HOSTILE_TITLE)) in page
-        fetcher = write_pdf(page, tmp_path / f"{audience}.pdf", archival=audience == "regulator")
+        fetcher = write_pdf(page, tmp_path / f"{audience}.pdf", stamp=data.end, archival=audience == "regulator")
         assert fetcher.refused == []
 
 
@@ -527,7 +529,7 @@ def test_a_remote_resource_stops_the_render(tmp_path):
     for html_text in ('<p>x</p><img src="http://example.invalid/x.png">',
                       '<link rel="stylesheet" href="file:///etc/passwd"><p>x</p>'):
         with pytest.raises(RefusedFetch):
-            write_pdf(html_text, tmp_path / "refused.pdf")
+            write_pdf(html_text, tmp_path / "refused.pdf", stamp=STAMP)
 
 
 def test_the_fetcher_serves_template_assets_only():
@@ -557,7 +559,7 @@ def test_templates_in_a_folder_whose_path_has_a_space_still_render(tmp_path, mon
     monkeypatch.setattr(render, "TEMPLATES", templates)
     monkeypatch.setattr(render, "ASSETS", templates / "assets")
     page = '<link rel="stylesheet" href="assets/report.css"><p>Figures</p>'
-    fetcher = render.write_pdf(page, tmp_path / "spaced.pdf")
+    fetcher = render.write_pdf(page, tmp_path / "spaced.pdf", stamp=STAMP)
     assert fetcher.refused == []
     fonts = pypdf.PdfReader(tmp_path / "spaced.pdf").pages[0]["/Resources"]["/Font"]
     assert any("Inter" in str(font.get_object()["/BaseFont"]) for font in fonts.values())  # the shipped font

@@ -7,18 +7,16 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from pipelines.defs.partitions import monthly, period_of
-from pipelines.defs.reports import METRICS, build_reports, build_stamp, metrics_digest
+from pipelines.defs.reports import METRICS, build_stamp, metrics_digest, write_stamp
 from pipelines.defs.resources import LandingResource, ReportsResource, WarehouseResource
 from pipelines.publication import (
-    LATE_DATA,
+    Content,
     Signature,
-    corrections,
     current_metrics,
     deliver,
     latest_version,
     period_lock,
     publish,
-    same_content,
     version_dir,
     versions,
 )
@@ -26,24 +24,17 @@ from pipelines.reports.render import write_archive
 from pipelines.signing import signing_key
 from pipelines.snapshot import write_snapshot
 
-
-
-class PublicationConfig(dg.Config):
-    reason: str = LATE_DATA  # why a restated month's figures changed, as its corrections entry says
-
-
 @dg.asset(
     key=["publishing", "period_publication"],
     deps=[["reports", "period_reports"]],
     partitions_def=monthly,
     group_name="publishing",
     kinds={"pdf"},
-    description="reports/YYYY-MM/vN: the month's reports published as a new, signed version when they differ from "
-    "the latest one (a published version is never modified), each regulator's outbox, and reports/index.html.",
+    description="reports/YYYY-MM/vN: the version decided by reports/period_reports, signed and published when it is "
+    "new (a published version is never modified), each regulator's outbox, and reports/index.html.",
 )
 def period_publication(
     context: dg.AssetExecutionContext,
-    config: PublicationConfig,
     landing: LandingResource,
     warehouse: WarehouseResource,
     reports: ReportsResource,
@@ -52,24 +43,21 @@ def period_publication(
     profile = landing.profile()
     with period_lock(reports.directory, period):  # two runs of one month never publish at once
         latest = latest_version(reports.directory, period)
-        built = reports.build_dir(period)
-        stamp = build_stamp(reports, period)
+        built, stamp = reports.build_dir(period), build_stamp(reports, period)
         with warehouse.connect() as con:
             metrics = current_metrics(con, period)
-        if not stamp.exists() or json.loads(stamp.read_text())["metrics"] != metrics_digest(metrics):
-            raise dg.Failure(f"{built}: the build is missing, half made or older than the figures of {period}; "
-                             "materialise reports/period_reports first (transparency run does both)")
-        if latest and same_content(built, version_dir(reports.directory, period, latest)):
-            version, new = latest, False
-        else:
-            version, new = latest + 1, True
-            log = corrections(reports.directory, period, version, metrics, config.reason)
-            if version > 1:  # the build carries the latest version's number and log; the new one prints its own
-                build_reports(warehouse, reports, period, version, log)
-            signature = Signature(signing_key(profile), reason=f"Regulatory report {period}, version {version}",
-                                  location=profile.legal_name)
-            with warehouse.connect() as con:
-                publish(built, reports.directory, period, version, con, signature, log)
+            record = json.loads(stamp.read_text()) if stamp.exists() else {}
+            if record.get("metrics") != metrics_digest(metrics) or record["version"] != latest + record["new"]:
+                raise dg.Failure(f"{built}: the build is missing, half made or older than the figures of {period} "
+                                 "or its latest version; materialise reports/period_reports first (transparency run "
+                                 "does both)")
+            version, new = record["version"], record["new"]
+            if new:
+                signature = Signature(signing_key(profile), reason=f"Regulatory report {period}, version {version}",
+                                      location=profile.legal_name)
+                publish(built, reports.directory, period, version, con, signature, record["corrections"],
+                        Content(**record["content"]), record["renderer"])
+                write_stamp(stamp, {"version": version, "new": False, "metrics": record["metrics"]})
     # Idempotent: delivers the current version to any regulator that does not have it yet (also after a crash).
     deliver(version_dir(reports.directory, period, version), reports.directory / "outbox",
             [r.model_dump() for r in profile.regulators], prepared_at=datetime.now(UTC).isoformat(timespec="seconds"))

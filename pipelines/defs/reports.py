@@ -1,10 +1,11 @@
-"""Reports: the public report (HTML, PDF, CSV/JSON) and the regulator report (PDF/A-3), built per month."""
+"""Reports: the month's version decided from what changed, then its public report (HTML, PDF, CSV/JSON) and
+regulator report (PDF/A-3) rendered as that version."""
 
 import hashlib
 import json
 import os
 import shutil
-import time
+from dataclasses import asdict
 from pathlib import Path
 
 import dagster as dg
@@ -13,44 +14,79 @@ from pipelines.corrections import annotate
 from pipelines.defs.partitions import monthly, period_of
 from pipelines.defs.resources import ReportsResource, WarehouseResource
 from pipelines.marts import install_macros
-from pipelines.publication import current_metrics, latest_version, read_figures, version_dir
+from pipelines.publication import (
+    LATE_DATA,
+    Content,
+    corrections,
+    current_metrics,
+    decide_version,
+    latest_version,
+    read_figures,
+    staged_inputs,
+    version_dir,
+)
 from pipelines.reports.data import load_report_data
-from pipelines.reports.render import render_period
+from pipelines.reports.render import period_sources, renderer, write_period
 
 METRICS = [["marts", "period_metrics"], ["marts", "period_metrics_mom"], ["marts", "rolling_30d"]]
 
 
 def build_stamp(reports: ReportsResource, period: str) -> Path:
-    """Beside the build folder: the figures the build was rendered from, so that publication can refuse a stale
-    or half-made build."""
+    """Beside the build folder: the version decided for the build and the content it was rendered from, so that
+    publication publishes exactly that, and refuses a stale or half-made build."""
     return reports.build_dir(period).with_name(f"{period}.stamp.json")
+
+
+def write_stamp(stamp: Path, record: dict) -> None:
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
 
 
 def metrics_digest(metrics: dict) -> str:
     return hashlib.sha256(json.dumps(metrics, sort_keys=True).encode()).hexdigest()
 
 
-def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period: str, version: int,
-                  corrections_log: list[dict]) -> dict:
-    """Render the period's files as `version`, with its corrections log, into a temporary folder that replaces the
-    build folder when complete; then stamp it."""
-    out = reports.build_dir(period)
-    stamp = build_stamp(reports, period)
+class ReportsConfig(dg.Config):
+    reason: str = LATE_DATA  # why a restated month's figures changed, as its corrections entry says
+
+
+def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period: str, reason: str) -> dict:
+    """Decide the period's version — the latest one when inputs, figures and every file's source are unchanged,
+    else the next — and, when it is new, render it into the build folder (a temporary folder renamed into place)
+    and stamp it."""
+    out, stamp = reports.build_dir(period), build_stamp(reports, period)
     stamp.unlink(missing_ok=True)
+    latest = latest_version(reports.directory, period)
     with warehouse.connect() as con:
         install_macros(con)
         data = load_report_data(con, period)
         metrics = current_metrics(con, period)
-        data.corrections = annotate(data, corrections_log, reports.directory, metrics)
-    started = time.perf_counter()
+        inputs = staged_inputs(con)
+
+    def sources_as(version: int, log: list[dict]):
+        data.corrections = annotate(data, log, reports.directory, metrics)
+        return period_sources(data, version)
+
+    # Rendered first as the latest version, with its corrections log: unchanged inputs give its sources again.
+    log = read_figures(version_dir(reports.directory, period, latest))["corrections"] if latest else []
+    sources = sources_as(max(latest, 1), log)
+    version, new = decide_version(reports.directory, period, Content(inputs, metrics, sources.digests()))
+    if not new:
+        shutil.rmtree(out, ignore_errors=True)
+        write_stamp(stamp, {"version": version, "new": False, "metrics": metrics_digest(metrics)})
+        return {"version": version, "new_version": False}
+    if version != max(latest, 1):
+        log = corrections(reports.directory, period, version, metrics, reason)
+        sources = sources_as(version, log)
     temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     shutil.rmtree(temporary, ignore_errors=True)
-    paths = render_period(data, temporary, version)
+    write_period(sources, temporary)
     shutil.rmtree(out, ignore_errors=True)
     temporary.rename(out)
-    stamp.write_text(json.dumps({"version": version, "metrics": metrics_digest(metrics)}), encoding="utf-8")
-    return {"version": version, "render_seconds": round(time.perf_counter() - started, 2),
-            **{name: str(out / path.relative_to(temporary)) for name, path in paths.items()}}
+    record = {"version": version, "new": True, "metrics": metrics_digest(metrics), "corrections": log,
+              "content": asdict(Content(inputs, metrics, sources.digests())), "renderer": renderer()}
+    write_stamp(stamp, record)
+    return {"version": version, "new_version": True, "path": str(out), "renderer": str(record["renderer"])}
 
 
 @dg.asset(
@@ -59,16 +95,16 @@ def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period
     partitions_def=monthly,
     group_name="reports",
     kinds={"html", "pdf"},
-    description="The month's public report (index.html, report.pdf, data/*.csv|json) and regulator report "
-    "(PDF/A-3 with its data attached), rendered from the warehouse into the build folder.",
+    description="The month's version decided from what changed since the latest published one (inputs' hashes, "
+    "figures, every file's source); when new, its public report (index.html, report.pdf, data/*.csv|json) and "
+    "regulator report (PDF/A-3 with its data attached) rendered into the build folder.",
 )
-def period_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource, reports: ReportsResource):
-    period = period_of(context)
-    # Rendered as the version now published, with its corrections log, so that unchanged inputs give the
-    # published document again; publication decides whether a new version is due.
-    latest = latest_version(reports.directory, period)
-    log = read_figures(version_dir(reports.directory, period, latest))["corrections"] if latest else []
-    return dg.MaterializeResult(metadata=build_reports(warehouse, reports, period, max(latest, 1), log))
+def period_reports(context: dg.AssetExecutionContext, config: ReportsConfig, warehouse: WarehouseResource,
+                   reports: ReportsResource) -> dg.MaterializeResult:
+    result = build_reports(warehouse, reports, period_of(context), config.reason)
+    context.log.info(f"{period_of(context)}: {'new version v' if result['new_version'] else 'unchanged, still v'}"
+                     f"{result['version']}")
+    return dg.MaterializeResult(metadata=result)
 
 
 defs = dg.Definitions(assets=[period_reports])

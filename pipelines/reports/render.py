@@ -8,16 +8,21 @@ period, the PDF identifiers are derived from the content, and every list is orde
 from __future__ import annotations
 
 import csv
+import ctypes
+import ctypes.util
 import hashlib
 import io
 import json
 import multiprocessing
 import os
 import shutil
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from importlib import metadata
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import unquote, urlsplit
@@ -116,10 +121,64 @@ def _pdf_identifier(html: str) -> bytes:
     return hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
 
 
-def write_pdf(html: str, target: Path, *, archival: bool = False, attachments: list[tuple[str, bytes, str]] = (),
-              stamp: datetime | None = None) -> AssetsOnlyFetcher:
-    """Render `html` to `target`. Archival: PDF/A-3b, tagged, with `attachments` (name, bytes, description)
-    dated `stamp` (the period, never the clock)."""
+# Which library subsets the fonts WeasyPrint embeds changes a PDF's bytes but not its content: "auto" (HarfBuzz when
+# its subset library is installed, which the setup does, else fontTools), "harfbuzz" or "fonttools".
+FONT_SUBSETTER_ENV = "TRANSPARENCY_FONT_SUBSETTER"
+
+
+def _harfbuzz_version() -> str | None:
+    """The version of the HarfBuzz that WeasyPrint would subset with, None when it cannot (library missing)."""
+    from weasyprint.pdf import fonts
+    from weasyprint.text.ffi import harfbuzz
+
+    if not fonts.harfbuzz_subset or not harfbuzz.hb_version_atleast(4, 1, 0):
+        return None
+    library = ctypes.CDLL(ctypes.util.find_library("harfbuzz") or "libharfbuzz.so.0")
+    library.hb_version_string.restype = ctypes.c_char_p
+    return library.hb_version_string().decode("ascii")
+
+
+def font_subsetter() -> str:
+    """The font subsetter this process renders with, "HarfBuzz <version>" or "fontTools <version>"; applies the
+    TRANSPARENCY_FONT_SUBSETTER choice."""
+    from weasyprint.pdf import fonts
+
+    choice = os.environ.get(FONT_SUBSETTER_ENV, "auto")
+    if choice not in ("auto", "harfbuzz", "fonttools"):
+        raise ValueError(f"{FONT_SUBSETTER_ENV}={choice!r}: expected auto, harfbuzz or fonttools")
+    if choice == "fonttools":
+        fonts.harfbuzz_subset = None  # WeasyPrint falls back to fontTools when it has no HarfBuzz-Subset
+    version = _harfbuzz_version()
+    if version is None and choice == "harfbuzz":
+        raise RuntimeError(f"{FONT_SUBSETTER_ENV}=harfbuzz, but libharfbuzz-subset (>= 4.1) is not installed")
+    return f"HarfBuzz {version}" if version else f"fontTools {metadata.version('fonttools')}"
+
+
+def renderer() -> dict[str, str]:
+    """What turns the HTML into PDF bytes; recorded in the manifest, never part of a version's content."""
+    return {"weasyprint": weasyprint.__version__, "pydyf": metadata.version("pydyf"), "font_subsetter": font_subsetter()}
+
+
+@contextmanager
+def _source_date(stamp: datetime):
+    """fontTools stamps each font subset it writes with the clock (head.modified) unless SOURCE_DATE_EPOCH is set:
+    set it to the period's stamp for the duration of a render."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(stamp.timestamp()))
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+def write_pdf(html: str, target: Path, *, stamp: datetime, archival: bool = False,
+              attachments: Sequence[tuple[str, bytes, str]] = ()) -> AssetsOnlyFetcher:
+    """Render `html` to `target`; every date inside is `stamp` (the period, never the clock). Archival: PDF/A-3b,
+    tagged, with `attachments` (name, bytes, description)."""
+    font_subsetter()
     fetcher = AssetsOnlyFetcher()
     document = weasyprint.HTML(string=html, base_url=str(TEMPLATES) + "/", url_fetcher=fetcher)
     options: dict = {"pdf_identifier": _pdf_identifier(html), "pdf_tags": True}
@@ -131,13 +190,34 @@ def write_pdf(html: str, target: Path, *, archival: bool = False, attachments: l
             for name, content, description in attachments
         ]
     target.parent.mkdir(parents=True, exist_ok=True)
-    document.write_pdf(target, **options)
+    with _source_date(stamp):
+        document.write_pdf(target, **options)
     return fetcher
 
 
-def _write_pdf_in_worker(html: str, target: Path, **options) -> None:
-    """write_pdf in a worker process (its fetcher, holding an opener, does not travel back)."""
-    write_pdf(html, target, **options)
+@dataclass(frozen=True)
+class PdfSource:
+    """Everything a PDF of a version is made from: its HTML, attachments and date. Two PDFs from equal sources
+    have the same content, whatever renderer laid them out."""
+
+    html: str
+    stamp: datetime
+    archival: bool = False
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
+
+    def digest(self) -> str:
+        parts = {"html": _sha256(self.html.encode("utf-8")), "stamp": self.stamp.isoformat(),
+                 "archival": self.archival,
+                 "attachments": [[name, _sha256(content), description]
+                                 for name, content, description in self.attachments]}
+        return _sha256(json.dumps(parts, sort_keys=True).encode("utf-8"))
+
+    def render(self, target: Path) -> None:
+        write_pdf(self.html, target, stamp=self.stamp, archival=self.archival, attachments=self.attachments)
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def _plain(value: object) -> object:
@@ -180,32 +260,49 @@ def public_download_names(data: ReportData) -> list[str]:
     return [f"{name}.{ext}" for name in sorted(data.public) for ext in ("csv", "json")]
 
 
-def render_period(data: ReportData, out_dir: Path, version: int = 1) -> dict[str, Path]:
-    """Write public/index.html, public/report.pdf, public/data/* and regulator/report.pdf under out_dir."""
-    public = out_dir / "public"
-    (public / "data").mkdir(parents=True, exist_ok=True)
-    for name, rows in sorted(data.public.items()):
-        (public / "data" / f"{name}.csv").write_bytes(table_csv(rows))
-        (public / "data" / f"{name}.json").write_bytes(table_json(rows))
-    copy_public_assets(public)
-    page = render_html("public.html", data, version, "public")
-    (public / "index.html").write_text(page, encoding="utf-8")
+@dataclass(frozen=True)
+class PeriodSources:
+    """A version's files before any PDF is laid out: the files as written (public page, downloads, assets) and the
+    sources of its PDFs, each under its path in the version."""
 
-    regulator_pdf = out_dir / "regulator" / "report.pdf"
-    # The two PDFs are laid out side by side, one process each (WeasyPrint is single-threaded and holds the GIL).
+    files: dict[str, bytes]
+    pdfs: dict[str, PdfSource]
+
+    def digests(self) -> dict[str, str]:
+        """SHA-256 of every file and PDF source: the content a version is compared by."""
+        return {**{name: _sha256(content) for name, content in self.files.items()},
+                **{name: source.digest() for name, source in self.pdfs.items()}}
+
+
+def period_sources(data: ReportData, version: int) -> PeriodSources:
+    """Everything of a version of `data` but the laid-out PDFs: public/index.html, public/data/*, public/assets/*,
+    and the sources of public/report.pdf and regulator/report.pdf."""
+    files = {}
+    for name, rows in sorted(data.public.items()):
+        files[f"public/data/{name}.csv"] = table_csv(rows)
+        files[f"public/data/{name}.json"] = table_json(rows)
+    files |= {f"public/assets/{asset}": (ASSETS / asset).read_bytes() for asset in PUBLIC_ASSETS}
+    files["public/index.html"] = render_html("public.html", data, version, "public").encode("utf-8")
+    stamp = data.end - timedelta(seconds=1)
+    pdfs = {
+        "public/report.pdf": PdfSource(render_html("public.html", data, version, "public-print"), stamp),
+        "regulator/report.pdf": PdfSource(render_html("regulator.html", data, version, "regulator"), stamp,
+                                          archival=True, attachments=tuple(regulator_attachments(data))),
+    }
+    return PeriodSources(files, pdfs)
+
+
+def write_period(sources: PeriodSources, out_dir: Path) -> None:
+    """Write a version's files under out_dir and lay out its PDFs."""
+    for name, content in sources.files.items():
+        (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (out_dir / name).write_bytes(content)
+    # The PDFs are laid out side by side, one process each (WeasyPrint is single-threaded and holds the GIL).
     # Spawned, not forked: the parent may hold DuckDB's threads.
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        jobs = [
-            pool.submit(_write_pdf_in_worker, render_html("public.html", data, version, "public-print"),
-                        public / "report.pdf"),
-            pool.submit(_write_pdf_in_worker, render_html("regulator.html", data, version, "regulator"),
-                        regulator_pdf, archival=True, attachments=regulator_attachments(data),
-                        stamp=data.end - timedelta(seconds=1)),
-        ]
+        jobs = [pool.submit(source.render, out_dir / name) for name, source in sources.pdfs.items()]
         for job in jobs:
             job.result()
-    return {"public_html": public / "index.html", "public_pdf": public / "report.pdf", "regulator_pdf": regulator_pdf}
-
 
 
 def copy_public_assets(folder: Path) -> None:
