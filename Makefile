@@ -45,7 +45,9 @@ test: $(STAMP) $(SYSTEM_STAMP)
 	echo "$(BIN)/python -m pytest -q -n 2 -p no:logging"; \
 	$(BIN)/python -m pytest -q -n 2 -p no:logging
 
+# The Dagster UI and daemon on the project's instance settings (dagster.yaml).
 dev: $(STAMP) $(SYSTEM_STAMP)
+	mkdir -p .dagster_home && cp dagster.yaml .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions
 
 clean:

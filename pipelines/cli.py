@@ -14,13 +14,19 @@ import dagster as dg
 import typer
 
 from pipelines import contract_doc
+from pipelines.defs.metrics import PREVIOUS_MONTH_SELECTION
 from pipelines.defs.resources import default_path, default_profile_path, make_resources
-from pipelines.periods import last_complete_month, months_ending, parse_month
+from pipelines.marts import unclassified_month
+from pipelines.periods import last_complete_month, months_ending, parse_month, previous_month
 from pipelines.contract import TABLES
 from pipelines.landing import clear_landing
 from pipelines.profile import ProfileError, load_profile
 from pipelines.publication import verify_version
+from pipelines.progress import StepProgress
 from pipelines.staging import validate_landing
+from pipelines.warehouse import connect
+
+CLI_JOB = "transparency_cli"
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -35,6 +41,7 @@ class Settings:
     warehouse: Path
     reports: Path
     profile: str  # "" = the demo profile shipped with the package
+    verbose: bool = False
 
 
 def _fail(message: str) -> None:
@@ -55,8 +62,10 @@ def main(
     profile: Annotated[
         str | None, typer.Option(help="Entity profile TOML (default ./profile.toml, else the demo profile).")
     ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Dagster's log and stack traces.")] = False,
 ) -> None:
-    ctx.obj = Settings(landing, warehouse, reports, profile if profile is not None else default_profile_path())
+    ctx.obj = Settings(landing, warehouse, reports, profile if profile is not None else default_profile_path(),
+                       verbose)
 
 
 def _profile(settings: Settings):
@@ -66,27 +75,34 @@ def _profile(settings: Settings):
         _fail(str(exc))
 
 
-def _materialize(settings: Settings, selection: str, partition: str | None = None, reason: str | None = None) -> None:
-    """Run the definitions' assets matching `selection` in-process; exit non-zero with the failures if any."""
+def _materialize(settings: Settings, selection: str, partition: str | None = None, reason: str | None = None,
+                 label: str = "") -> None:
+    """Run the definitions' assets matching `selection` in-process, showing its steps; exit non-zero with the
+    failures, and only them, if any."""
     from pipelines.definitions import defs
 
     resources = make_resources(str(settings.landing), str(settings.warehouse), settings.profile, str(settings.reports))
     assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
     instance = dg.DagsterInstance.get() if default_path("DAGSTER_HOME", "") else dg.DagsterInstance.ephemeral()
-    result = dg.materialize(
-        assets,
-        resources=resources,
-        selection=selection,
-        partition_key=f"{partition}-01" if partition else None,
-        instance=instance,
-        raise_on_error=False,
-        tags={"launched_by": "transparency-cli"},
-        run_config={
-            # The CLI prints its own progress; Dagster's step-by-step log is in the UI when DAGSTER_HOME is set.
-            "loggers": {"console": {"config": {"log_level": "WARNING"}}},
-            **({"ops": {"reports__period_reports": {"config": {"reason": reason}}}} if reason else {}),
-        },
-    )
+    with StepProgress(label or selection) as progress:
+        job = dg.Definitions(
+            jobs=[dg.define_asset_job(CLI_JOB, selection=selection)], assets=assets, resources=resources,
+            executor=dg.in_process_executor,
+            loggers={"progress": progress.logger_def(), "console": dg.colored_console_logger},
+        ).resolve_job_def(CLI_JOB)
+        progress.expect(len(job.graph.nodes))
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=f"{partition}-01" if partition else None,
+            raise_on_error=False,
+            tags={"launched_by": "transparency-cli"},
+            run_config={
+                # Dagster's own step-by-step log only with --verbose (and in the UI when DAGSTER_HOME is set).
+                "loggers": {"progress": {}, **({"console": {"config": {"log_level": "DEBUG"}}} if settings.verbose
+                                               else {})},
+                **({"ops": {"reports__period_reports": {"config": {"reason": reason}}}} if reason else {}),
+            },
+        )
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed:
             level = "error" if evaluation.severity == dg.AssetCheckSeverity.ERROR else "warning"
@@ -100,11 +116,12 @@ def _materialize(settings: Settings, selection: str, partition: str | None = Non
         for event in result.all_events:
             if event.is_step_failure:
                 failure = event.step_failure_data
-                detail = failure.user_failure_data.description if failure.user_failure_data else failure.error.message
-                typer.echo(f"{event.step_key} failed: {detail}", err=True)
-        skipped = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"]
-        if skipped:
-            typer.echo(f"not run because of the failures above: {', '.join(skipped)}", err=True)
+                if failure.user_failure_data:  # a dg.Failure: the user's data or setup, said in its own words
+                    typer.echo(failure.user_failure_data.description, err=True)
+                else:
+                    typer.echo(f"{event.step_key} failed: {failure.error.message.strip()}", err=True)
+                    if settings.verbose:
+                        typer.echo(failure.error.to_string(), err=True)
         raise typer.Exit(1)
 
 
@@ -204,13 +221,19 @@ def verify(
 def _publish(settings: Settings, periods: list[str], reason: str | None = None) -> None:
     """Stage the landing files once, then build every period in order, then replace the analyst snapshot."""
     typer.echo(f"Validating and staging {settings.landing} into {settings.warehouse}")
-    _materialize(settings, "key:staging/*")
+    _materialize(settings, "key:staging/*", label="staging")
     for period in periods:
+        previous = previous_month(period)
+        with connect(settings.warehouse, read_only=True) as con:
+            unbuilt = unclassified_month(con, previous)
+        if unbuilt:  # month over month reads it (declared to Dagster); build it whatever order months come in
+            typer.echo(f"{previous}: building the incident register that {period} compares with")
+            _materialize(settings, PREVIOUS_MONTH_SELECTION, partition=previous, label=previous)
         typer.echo(f"{period}: building marts, checks, metrics and reports; publishing")
         _materialize(settings, "key:marts/* or key:reports/* or key:publishing/period_publication", partition=period,
-                     reason=reason)
+                     reason=reason, label=period)
     typer.echo(f"Writing the analyst snapshot {settings.reports / 'analytics.duckdb'}")
-    _materialize(settings, "key:publishing/analytics_snapshot")
+    _materialize(settings, "key:publishing/analytics_snapshot", label="snapshot")
     typer.echo("Done.")
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.defs import compensation, incidents, insurance_fund, metrics, publishing, reference, reports
+from pipelines.defs import alerts, compensation, incidents, insurance_fund, metrics, publishing, reference, reports
 from pipelines.defs.resources import default_profile_path, make_resources
 from pipelines.profile import load_profile
 
@@ -40,9 +40,14 @@ defs = dg.Definitions.merge(
     metrics.defs,
     reports.defs,
     publishing.defs,
+    alerts.defs,
     dg.Definitions(
         jobs=[ingest_job, monthly_publication],
         schedules=[monthly_publication_schedule],
         resources=make_resources(),
+        # DuckDB admits one writing process per file: every run executes its steps one after another in its own
+        # process (the UI's materialize button and backfills too). Runs are queued one at a time by the instance
+        # (dagster.yaml: concurrency.runs.max_concurrent_runs).
+        executor=dg.in_process_executor,
     ),
 )

@@ -91,13 +91,26 @@ MART_INTERMEDIATES = {
 }
 
 
-def compute_window_metrics(con: duckdb.DuckDBPyConnection, windows: list[Window]) -> None:
-    """Fill the temporary table `window_metrics(window_id, metric, value)` for `windows`."""
+def compute_window_metrics(con: duckdb.DuckDBPyConnection, windows: list[Window], *, months: bool = False) -> None:
+    """Fill the temporary table `window_metrics(window_id, metric, value)` for `windows`; calendar-month windows
+    (`months`) also get the classification counts of their stored incident register."""
     install_macros(con)
     set_windows(con, windows)
     build_intermediate(con, *FUND_INTERMEDIATES)
-    query_into_temp(con, "window_metrics", "marts", *METRIC_QUERIES)
+    query_into_temp(con, "window_metrics", "marts", *METRIC_QUERIES, *(("metrics_classification",) if months else ()))
 
+
+def unclassified_month(con: duckdb.DuckDBPyConnection, period: str) -> bool:
+    """Whether incidents started in `period` but its incident register has not been built: its classification
+    counts are then unknown, not zero."""
+    start, end = window(period)
+    started = con.execute("SELECT count(*) FROM staging.incidents WHERE started_at >= ? AND started_at < ?",
+                          [start, end]).fetchone()[0]
+    has_register = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'incident_register'"
+    ).fetchone()[0] and con.execute("SELECT count(*) FROM marts.incident_register WHERE period = ?",
+                                    [period]).fetchone()[0]
+    return bool(started) and not has_register
 
 
 CHECK_RESULTS_DDL = """

@@ -7,6 +7,7 @@ import tomllib
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -64,6 +65,24 @@ class Signing(_Strict):
     self_signed_demo: bool = False  # make a self-signed pair when missing: demo profiles only
 
 
+class Alerts(_Strict):
+    """Where operators are told of a failed run or a failed blocking check: e-mail through an SMTP server, and
+    optionally a webhook (a JSON POST)."""
+
+    smtp_host: str
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    # starttls: plain connection upgraded with STARTTLS (port 587); tls: TLS from the start (port 465); none: no
+    # encryption (a relay on localhost only)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str = ""
+    password_env: str = ""  # the environment variable holding the SMTP password (never the password itself)
+    ca_file: str = ""  # a CA certificate to trust besides the system's (an internal relay's own CA)
+    sender: str
+    recipients: tuple[str, ...] = Field(min_length=1)
+    webhook_url: str = ""
+    timeout_seconds: float = Field(default=10, gt=0)
+
+
 class Profile(_Strict):
     legal_name: str
     lei: str
@@ -75,6 +94,7 @@ class Profile(_Strict):
     regulators: tuple[Regulator, ...] = Field(min_length=1)
     classification: Classification = Classification()
     signing: Signing
+    alerts: Alerts | None = None
     # Status-page components → service codes, for `transparency import statuspage`; "-" marks a component that is
     # not a service (a notice, say) and is left out.
     statuspage_components: dict[str, str] = Field(default_factory=dict)

@@ -15,10 +15,13 @@ TRANSPARENCY = Path(sys.executable).parent / "transparency"
 PERIOD = "2026-05"
 
 
-def run(workdir: Path, *args: str, crash_at: str | None = None) -> subprocess.CompletedProcess:
+def run(workdir: Path, *args: str, crash_at: str | None = None, subsetter: str | None = None
+        ) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRANSPARENCY_", "DAGSTER_HOME"))}
     if crash_at:
         env["TRANSPARENCY_CRASH_AT"] = crash_at
+    if subsetter:
+        env["TRANSPARENCY_FONT_SUBSETTER"] = subsetter
     return subprocess.run([str(TRANSPARENCY), *args], cwd=workdir, env=env, capture_output=True, text=True,
                           timeout=300)
 
@@ -150,3 +153,23 @@ def test_a_stale_build_is_not_published(workdir: Path):
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data.user_failure_data
     assert "the build is missing, half made or older than the figures" in failure.description
+
+
+def test_a_new_font_subsetter_changes_bytes_but_publishes_nothing_new(tmp_path: Path):
+    # A server's packages upgraded between two runs: WeasyPrint subsets fonts with HarfBuzz instead of fontTools.
+    first, fresh = tmp_path / "first", tmp_path / "fresh"
+    for workdir, subsetter in ((first, "fonttools"), (fresh, "harfbuzz")):
+        write_landing(workdir / "data" / "landing", valid_tables())
+        done = run(workdir, "run", "--period", PERIOD, subsetter=subsetter)
+        assert done.returncode == 0, done.stderr
+    manifests = [json.loads((w / "reports" / PERIOD / "v1" / "manifest.json").read_text()) for w in (first, fresh)]
+    assert manifests[0]["renderer"]["font_subsetter"].startswith("fontTools ")
+    assert manifests[1]["renderer"]["font_subsetter"].startswith("HarfBuzz ")
+    # the same content (every file's and PDF's source), different PDF bytes
+    assert manifests[0]["sources"] == manifests[1]["sources"]
+    assert manifests[0]["files"]["public/report.pdf"] != manifests[1]["files"]["public/report.pdf"]
+
+    before = digests(first / "reports" / PERIOD)
+    done = run(first, "run", "--period", PERIOD, subsetter="harfbuzz")
+    assert done.returncode == 0, done.stderr
+    assert digests(first / "reports" / PERIOD) == before  # no v2, v1 untouched

@@ -36,6 +36,7 @@ from landing_builder import valid_tables, write_landing
 
 from pipelines.contract import TABLES
 from pipelines.definitions import defs
+from pipelines.defs.metrics import PREVIOUS_MONTH_SELECTION
 from pipelines.defs.resources import make_resources
 from pipelines.demo_data import generate_demo
 from pipelines.marts import install_macros
@@ -55,6 +56,7 @@ from pipelines.reports.render import (
 from pipelines.warehouse import connect
 
 MAY = "2026-05"
+APRIL = "2026-04"
 STAMP = datetime(2026, 5, 31, 23, 59, 59, tzinfo=UTC)  # a render date that is not the clock
 K = 10  # small_cell_k of the demo profile
 
@@ -91,6 +93,9 @@ class Scenario:
     def run(self) -> dg.ExecuteInProcessResult:
         assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
         resources = make_resources(str(self.landing), str(self.warehouse), "", str(self.reports))
+        # April's incident register first: May's month over month reads it
+        dg.materialize(assets, resources=resources, partition_key=f"{APRIL}-01", raise_on_error=False,
+                       selection=f"key:staging/* or {PREVIOUS_MONTH_SELECTION}")
         result = dg.materialize(assets, resources=resources, partition_key=f"{MAY}-01", raise_on_error=False)
         assert result.success, [f"{e.step_key}: {root_cause(e.step_failure_data.error)}"
                                 for e in result.all_events if e.is_step_failure]

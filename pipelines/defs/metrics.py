@@ -1,10 +1,19 @@
 """Headline metrics: `period_metrics` (every figure of both reports), month over month, and trailing 30 days."""
 
+import warnings
+
 import dagster as dg
 
 from pipelines.defs.partitions import monthly, period_of, sql_description
 from pipelines.defs.resources import WarehouseResource
-from pipelines.marts import compute_window_metrics, month_windows, replace_partition, trailing_30_day_windows
+from pipelines.marts import (
+    compute_window_metrics,
+    month_windows,
+    replace_partition,
+    trailing_30_day_windows,
+    unclassified_month,
+)
+from pipelines.periods import previous_month
 from pipelines.sql import read_sql
 
 MART_INPUTS = [
@@ -14,13 +23,29 @@ MART_INPUTS = [
         "compensation_decisions", "claims_backlog", "insurance_fund_period",
     )
 ]
+# Month over month reads this month's and the previous month's incident register and notification deadlines (the
+# classification counts): declared, so that Dagster orders backfills and marks a month stale when the month before
+# changes. The first partition has no month before it.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", dg.BetaWarning)  # allow_nonexistent_upstream_partitions
+    THIS_AND_PREVIOUS_MONTH = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=0,
+                                                            allow_nonexistent_upstream_partitions=True)
+# What building the month before for month over month takes (the CLI builds them when they are missing).
+PREVIOUS_MONTH_SELECTION = " or ".join(
+    f"key:marts/{name}" for name in ("incident_classification", "incident_register", "notification_deadlines"))
+MOM_INPUTS = [
+    dg.AssetDep(key, partition_mapping=THIS_AND_PREVIOUS_MONTH)
+    if key[-1] in ("incident_register", "notification_deadlines") else dg.AssetDep(key)
+    for key in MART_INPUTS
+]
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["marts", name], deps=MART_INPUTS, group_name="metrics", kinds={"duckdb"},
-                     description=sql_description("marts", name))
-        for name in ("period_metrics", "period_metrics_mom")
+        dg.AssetSpec(["marts", "period_metrics"], deps=MART_INPUTS, group_name="metrics", kinds={"duckdb"},
+                     description=sql_description("marts", "period_metrics")),
+        dg.AssetSpec(["marts", "period_metrics_mom"], deps=MOM_INPUTS,
+                     group_name="metrics", kinds={"duckdb"}, description=sql_description("marts", "period_metrics_mom")),
     ],
     partitions_def=monthly,
     can_subset=False,
@@ -28,7 +53,12 @@ MART_INPUTS = [
 def period_metrics(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     period = period_of(context)
     with warehouse.connect() as con:
-        compute_window_metrics(con, month_windows(period, with_previous=True))
+        if unclassified_month(con, previous_month(period)):
+            raise dg.Failure(
+                f"{period}: month over month needs the incident register of {previous_month(period)}, which has "
+                f"incidents but has not been built; build {previous_month(period)} first (transparency run "
+                f"--period {previous_month(period)}, or a backfill that includes it)")
+        compute_window_metrics(con, month_windows(period, with_previous=True), months=True)
         for name in ("period_metrics", "period_metrics_mom"):
             rows = replace_partition(con, name, period, read_sql("marts", name))
             yield dg.MaterializeResult(asset_key=["marts", name], metadata={"rows": rows})
