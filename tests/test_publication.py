@@ -173,3 +173,24 @@ def test_a_new_font_subsetter_changes_bytes_but_publishes_nothing_new(tmp_path: 
     done = run(first, "run", "--period", PERIOD, subsetter="harfbuzz")
     assert done.returncode == 0, done.stderr
     assert digests(first / "reports" / PERIOD) == before  # no v2, v1 untouched
+
+
+def test_a_contract_violation_in_run_prints_only_the_violations(tmp_path: Path):
+    tables = valid_tables()
+    tables["incidents"][0]["severity"] = "catastrophic"
+    write_landing(tmp_path / "data" / "landing", tables)
+
+    done = run(tmp_path, "run", "--period", PERIOD)
+
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert lines[0] == "1 contract violations; nothing loaded for the tables concerned:"
+    assert "field severity: expected one of: critical, major, minor; found 'catastrophic'" in lines[1]
+    assert all(not line.startswith(("Traceback", "20")) and "dagster" not in line.lower() for line in lines), lines
+    assert len(lines) <= 5, lines  # the violation and the tables it held back, nothing else
+    # piped, the progress is one plain line per step
+    assert "  staging: stage_incidents failed (" in done.stdout
+    assert not (tmp_path / "reports" / PERIOD).exists()
+
+    verbose = run(tmp_path, "--verbose", "run", "--period", PERIOD)
+    assert verbose.returncode == 1 and "STEP_FAILURE" in verbose.stderr + verbose.stdout
