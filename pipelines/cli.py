@@ -5,26 +5,19 @@ Results go to stdout, problems to stderr with a non-zero exit.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-import dagster as dg
 import typer
 
-from pipelines import contract_doc
-from pipelines.defs.metrics import PREVIOUS_MONTH_SELECTION
-from pipelines.defs.resources import default_path, default_profile_path, make_resources
-from pipelines.marts import unclassified_month
 from pipelines.periods import last_complete_month, months_ending, parse_month, previous_month
-from pipelines.contract import TABLES
-from pipelines.landing import clear_landing
-from pipelines.profile import ProfileError, load_profile
-from pipelines.publication import verify_version
-from pipelines.progress import StepProgress
-from pipelines.staging import validate_landing
-from pipelines.warehouse import connect
+from pipelines.profile import ProfileError, default_profile_path, load_profile
+
+# Dagster, DuckDB, WeasyPrint and the signing libraries are imported where a command needs them: `transparency
+# --help` starts at once, and so do the report renderers, which are spawned processes that import this module.
 
 CLI_JOB = "transparency_cli"
 
@@ -79,11 +72,15 @@ def _materialize(settings: Settings, selection: str, partition: str | None = Non
                  label: str = "") -> None:
     """Run the definitions' assets matching `selection` in-process, showing its steps; exit non-zero with the
     failures, and only them, if any."""
+    import dagster as dg
+
     from pipelines.definitions import defs
+    from pipelines.defs.resources import make_resources
+    from pipelines.progress import StepProgress
 
     resources = make_resources(str(settings.landing), str(settings.warehouse), settings.profile, str(settings.reports))
     assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
-    instance = dg.DagsterInstance.get() if default_path("DAGSTER_HOME", "") else dg.DagsterInstance.ephemeral()
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     with StepProgress(label or selection) as progress:
         job = dg.Definitions(
             jobs=[dg.define_asset_job(CLI_JOB, selection=selection)], assets=assets, resources=resources,
@@ -135,6 +132,8 @@ def validate(
     directory = landing_dir or settings.landing
     if not directory.is_dir():
         _fail(f"{directory}: no such landing directory")
+    from pipelines.staging import validate_landing
+
     result = validate_landing(directory, _profile(settings))
     if result.ok:
         typer.echo(result.summary())
@@ -163,6 +162,9 @@ def demo(
     last = parse_month(end_month) if end_month else last_complete_month(datetime.now(UTC).date())
     periods = months_ending(last, months)
     typer.echo(f"Generating {months} months of demo data ({periods[0]} to {periods[-1]}) into {settings.landing}")
+    from pipelines.contract import TABLES
+    from pipelines.landing import clear_landing
+
     removed = clear_landing(settings.landing, TABLES)
     if removed:
         typer.echo(f"  replaced {removed} landing files of an earlier set")
@@ -210,6 +212,8 @@ def verify(
     """Re-hash a published version against its manifest and validate its signature."""
     settings: Settings = ctx.obj
     root = trust_root or Path(_profile(settings).signing.certificate)
+    from pipelines.publication import verify_version
+
     problems = verify_version(version_dir, root if root.is_file() else None)
     if problems:
         for problem in problems:
@@ -220,6 +224,10 @@ def verify(
 
 def _publish(settings: Settings, periods: list[str], reason: str | None = None) -> None:
     """Stage the landing files once, then build every period in order, then replace the analyst snapshot."""
+    from pipelines.defs.metrics import PREVIOUS_MONTH_SELECTION
+    from pipelines.marts import unclassified_month
+    from pipelines.warehouse import connect
+
     typer.echo(f"Validating and staging {settings.landing} into {settings.warehouse}")
     _materialize(settings, "key:staging/*", label="staging")
     for period in periods:
@@ -316,5 +324,7 @@ def import_postgres_command(
 @app.command()
 def contract() -> None:
     """Print the data contract (tables, columns, types, rules) as Markdown."""
+    from pipelines import contract_doc
+
     typer.echo(contract_doc.render(), nl=False)
 

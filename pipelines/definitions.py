@@ -6,8 +6,8 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs import alerts, compensation, incidents, insurance_fund, metrics, publishing, reference, reports
-from pipelines.defs.resources import default_profile_path, make_resources
-from pipelines.profile import load_profile
+from pipelines.defs.resources import make_resources
+from pipelines.profile import default_profile_path, load_profile
 
 ingest_job = dg.define_asset_job(
     "ingest", selection=dg.AssetSelection.key_prefixes("staging"), description="Validate and stage every landing file."

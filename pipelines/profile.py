@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from decimal import Decimal
@@ -127,6 +128,13 @@ class Profile(_Strict):
     def codes(self, list_name: str) -> list[str]:
         """The codes of a profile list named by the contract (`services`, `funds`)."""
         return [item.code for item in getattr(self, list_name)]
+
+
+def default_profile_path() -> str:
+    """TRANSPARENCY_PROFILE, else ./profile.toml if it exists, else "" (the demo profile)."""
+    if "TRANSPARENCY_PROFILE" in os.environ:
+        return os.environ["TRANSPARENCY_PROFILE"]
+    return "profile.toml" if Path("profile.toml").is_file() else ""
 
 
 class ProfileError(Exception):

@@ -14,19 +14,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.profile import Profile, load_profile
+from pipelines.profile import Profile, default_profile_path, load_profile
 from pipelines.warehouse import connect
 
 
 def default_path(variable: str, default: str) -> str:
     return os.environ.get(variable, default)
-
-
-def default_profile_path() -> str:
-    """TRANSPARENCY_PROFILE, else ./profile.toml if it exists, else "" (the demo profile)."""
-    if "TRANSPARENCY_PROFILE" in os.environ:
-        return os.environ["TRANSPARENCY_PROFILE"]
-    return "profile.toml" if Path("profile.toml").is_file() else ""
 
 
 class WarehouseResource(dg.ConfigurableResource):
