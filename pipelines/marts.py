@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from pipelines.periods import previous_month, window
+from pipelines.periods import window
 from pipelines.sql import read_sql
 
 Window = tuple[str, datetime, datetime]
@@ -33,9 +33,8 @@ def set_windows(con: duckdb.DuckDBPyConnection, windows: list[Window]) -> None:
     con.executemany("INSERT INTO windows VALUES (?, ?, ?)", windows)
 
 
-def month_windows(period: str, with_previous: bool = False) -> list[Window]:
-    periods = [period, previous_month(period)] if with_previous else [period]
-    return [(p, *window(p)) for p in periods]
+def month_windows(period: str) -> list[Window]:
+    return [(period, *window(period))]
 
 
 def trailing_30_day_windows(period: str) -> list[Window]:

@@ -52,7 +52,7 @@ def test_reconciliation_break_stops_the_run_at_the_blocking_check(tmp_path):
     assert "-0.001" in str(failed.metadata["examples"].value)
     started = _started(result)
     assert "marts__insurance_fund_period" in started
-    for downstream in ("period_metrics", "marts__rolling_30d", "publishing__analytics_snapshot"):
+    for downstream in ("marts__period_metrics", "marts__rolling_30d", "publishing__analytics_snapshot"):
         assert downstream not in started
     assert not (tmp_path / "reports" / "analytics.duckdb").exists()
 
@@ -64,7 +64,7 @@ def test_insurance_fund_payout_without_fund_movement_blocks(tmp_path):
     result = _run(tables, tmp_path)
 
     assert _checks(result)["insurance_fund_payouts_match_movements"] is False
-    assert "period_metrics" not in _started(result)
+    assert "marts__period_metrics" not in _started(result)
 
 
 def test_missing_price_day_fails_completeness(tmp_path):
@@ -73,7 +73,7 @@ def test_missing_price_day_fails_completeness(tmp_path):
     result = _run(tables, tmp_path)
 
     assert _checks(result)["insurance_fund_complete"] is False
-    assert "period_metrics" not in _started(result)
+    assert "marts__period_metrics" not in _started(result)
 
 
 def test_overpayment_is_a_warning_that_does_not_block(tmp_path):

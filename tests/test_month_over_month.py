@@ -65,7 +65,7 @@ def test_a_dagster_run_of_a_month_whose_previous_register_is_missing_says_which_
     result = dg.materialize(assets, resources=resources, partition_key=f"{MONTHS[1]}-01", raise_on_error=False,
                             selection="key:staging/* or key:marts/*")
     [failure] = [e for e in result.all_events if e.is_step_failure]
-    assert failure.step_key == "period_metrics"
+    assert failure.step_key == "marts__period_metrics_mom"
     assert (f"month over month needs the incident register of {MONTHS[0]}, which has incidents but has not been "
             f"built; build {MONTHS[0]} first") in failure.step_failure_data.user_failure_data.description
 

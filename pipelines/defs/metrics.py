@@ -40,28 +40,35 @@ MOM_INPUTS = [
 ]
 
 
-@dg.multi_asset(
-    specs=[
-        dg.AssetSpec(["marts", "period_metrics"], deps=MART_INPUTS, group_name="metrics", kinds={"duckdb"},
-                     description=sql_description("marts", "period_metrics")),
-        dg.AssetSpec(["marts", "period_metrics_mom"], deps=MOM_INPUTS,
-                     group_name="metrics", kinds={"duckdb"}, description=sql_description("marts", "period_metrics_mom")),
-    ],
-    partitions_def=monthly,
-    can_subset=False,
+@dg.asset(
+    key=["marts", "period_metrics"], deps=MART_INPUTS, partitions_def=monthly, group_name="metrics",
+    kinds={"duckdb"}, description=sql_description("marts", "period_metrics"),
 )
-def period_metrics(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def period_metrics(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     period = period_of(context)
     with warehouse.connect() as con:
-        if unclassified_month(con, previous_month(period)):
+        compute_window_metrics(con, month_windows(period), months=True)
+        rows = replace_partition(con, "period_metrics", period, read_sql("marts", "period_metrics"))
+    return dg.MaterializeResult(metadata={"rows": rows})
+
+
+@dg.asset(
+    key=["marts", "period_metrics_mom"], deps=[dg.AssetDep(["marts", "period_metrics"]), *MOM_INPUTS],
+    partitions_def=monthly, group_name="metrics", kinds={"duckdb"},
+    description=sql_description("marts", "period_metrics_mom"),
+)
+def period_metrics_mom(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    period, previous = period_of(context), previous_month(period_of(context))
+    with warehouse.connect() as con:
+        if unclassified_month(con, previous):
             raise dg.Failure(
-                f"{period}: month over month needs the incident register of {previous_month(period)}, which has "
-                f"incidents but has not been built; build {previous_month(period)} first (transparency run "
-                f"--period {previous_month(period)}, or a backfill that includes it)")
-        compute_window_metrics(con, month_windows(period, with_previous=True), months=True)
-        for name in ("period_metrics", "period_metrics_mom"):
-            rows = replace_partition(con, name, period, read_sql("marts", name))
-            yield dg.MaterializeResult(asset_key=["marts", name], metadata={"rows": rows})
+                f"{period}: month over month needs the incident register of {previous}, which has incidents but "
+                f"has not been built; build {previous} first (transparency run --period {previous}, or a backfill "
+                "that includes it)")
+        compute_window_metrics(con, month_windows(previous), months=True)
+        rows = replace_partition(con, "period_metrics_mom", period, read_sql("marts", "period_metrics_mom"),
+                                 {"period": period})
+    return dg.MaterializeResult(metadata={"rows": rows})
 
 
 @dg.asset(
@@ -76,4 +83,4 @@ def rolling_30d(context: dg.AssetExecutionContext, warehouse: WarehouseResource)
     return dg.MaterializeResult(metadata={"rows": rows})
 
 
-defs = dg.Definitions(assets=[period_metrics, rolling_30d])
+defs = dg.Definitions(assets=[period_metrics, period_metrics_mom, rolling_30d])
