@@ -121,7 +121,8 @@ def test_the_webhook_gets_the_alert_as_json(tmp_path, smtp):
 
     class Hook(BaseHTTPRequestHandler):
         def do_POST(self):
-            received.append((self.headers["Content-Type"], json.loads(self.rfile.read(int(self.headers["Content-Length"])))))
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.headers["Content-Type"], json.loads(body)))
             self.send_response(204)
             self.end_headers()
 

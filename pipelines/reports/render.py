@@ -156,7 +156,8 @@ def font_subsetter() -> str:
 
 def renderer() -> dict[str, str]:
     """What turns the HTML into PDF bytes; recorded in the manifest, never part of a version's content."""
-    return {"weasyprint": weasyprint.__version__, "pydyf": metadata.version("pydyf"), "font_subsetter": font_subsetter()}
+    return {"weasyprint": weasyprint.__version__, "pydyf": metadata.version("pydyf"),
+            "font_subsetter": font_subsetter()}
 
 
 @contextmanager
