@@ -23,21 +23,21 @@ MART_INPUTS = [
         "compensation_decisions", "claims_backlog", "insurance_fund_period",
     )
 ]
-# Month over month reads this month's and the previous month's incident register and notification deadlines (the
-# classification counts): declared, so that Dagster orders backfills and marks a month stale when the month before
-# changes. The first partition has no month before it.
+# Month over month reads the month's period_metrics and the previous month's incident register and notification
+# deadlines (its classification counts): declared, so that Dagster's lineage shows it and marks a month stale when
+# the month before changes. The first partition has no month before it.
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", dg.BetaWarning)  # allow_nonexistent_upstream_partitions
     THIS_AND_PREVIOUS_MONTH = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=0,
                                                             allow_nonexistent_upstream_partitions=True)
+MOM_INPUTS = [
+    dg.AssetDep(["marts", "period_metrics"]),
+    *(dg.AssetDep(["marts", name], partition_mapping=THIS_AND_PREVIOUS_MONTH)
+      for name in ("incident_register", "notification_deadlines")),
+]
 # What building the month before for month over month takes (the CLI builds them when they are missing).
 PREVIOUS_MONTH_SELECTION = " or ".join(
     f"key:marts/{name}" for name in ("incident_classification", "incident_register", "notification_deadlines"))
-MOM_INPUTS = [
-    dg.AssetDep(key, partition_mapping=THIS_AND_PREVIOUS_MONTH)
-    if key[-1] in ("incident_register", "notification_deadlines") else dg.AssetDep(key)
-    for key in MART_INPUTS
-]
 
 
 @dg.asset(
@@ -53,7 +53,7 @@ def period_metrics(context: dg.AssetExecutionContext, warehouse: WarehouseResour
 
 
 @dg.asset(
-    key=["marts", "period_metrics_mom"], deps=[dg.AssetDep(["marts", "period_metrics"]), *MOM_INPUTS],
+    key=["marts", "period_metrics_mom"], deps=MOM_INPUTS,
     partitions_def=monthly, group_name="metrics", kinds={"duckdb"},
     description=sql_description("marts", "period_metrics_mom"),
 )

@@ -47,7 +47,8 @@ def period_publication(
         with warehouse.connect() as con:
             metrics = current_metrics(con, period)
             record = json.loads(stamp.read_text()) if stamp.exists() else {}
-            if record.get("metrics") != metrics_digest(metrics) or record["version"] != latest + record["new"]:
+            expected = latest + 1 if record.get("new") else latest  # the version decided, against what is published
+            if record.get("metrics") != metrics_digest(metrics) or record["version"] != expected:
                 raise dg.Failure(f"{built}: the build is missing, half made or older than the figures of {period} "
                                  "or its latest version; materialise reports/period_reports first (transparency run "
                                  "does both)")

@@ -83,8 +83,9 @@ def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period
     write_period(sources, temporary)
     shutil.rmtree(out, ignore_errors=True)
     temporary.rename(out)
+    content = Content(inputs, metrics, sources.digests())  # of the version rendered, its own number and log
     record = {"version": version, "new": True, "metrics": metrics_digest(metrics), "corrections": log,
-              "content": asdict(Content(inputs, metrics, sources.digests())), "renderer": renderer()}
+              "content": asdict(content), "renderer": renderer()}
     write_stamp(stamp, record)
     return {"version": version, "new_version": True, "path": str(out), "renderer": str(record["renderer"])}
 
