@@ -350,3 +350,20 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
     except duckdb.Error as exc:
         return [ContractError(label, None, None, "a readable Parquet file", _parquet_problem(exc, path, label))]
     return []
+
+
+# --- Writing landing files (every source and the demo write them this way) ---------------------------------------
+
+
+def csv_text(columns: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
+    """A landing CSV: a header, then one line per row, `\\n` line ends, None as an empty cell."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(list(columns))
+    writer.writerows(["" if value is None else value for value in row] for row in rows)
+    return buffer.getvalue()
+
+
+def jsonl_text(records: Iterable[dict]) -> str:
+    """Landing JSON lines: one object per line, UTF-8 as it is (not \\u-escaped)."""
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
