@@ -17,7 +17,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.marts import install_macros
 from pipelines.reports.data import load_report_data
 from pipelines.reports.render import regulator_attachments, render_html, write_pdf
 from pipelines.warehouse import connect
@@ -38,7 +37,6 @@ def main() -> None:
     for _ in range(args.runs):
         started = time.perf_counter()
         with connect(warehouse) as con:
-            install_macros(con)
             data = load_report_data(con, period)
         timings["load data"].append(time.perf_counter() - started)
         started = time.perf_counter()

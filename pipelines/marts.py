@@ -1,59 +1,91 @@
-"""Running the SQL of `sql/` for a set of windows: thin glue, the logic is in the SQL files.
+"""Running the SQL of `sql/` for a period: thin glue, the logic is in the SQL files.
 
-Every mart and metric query reads the temporary table `windows(window_id, start_at, end_at)`, so the same SQL
-computes a calendar month, the month before it, or the trailing 30 days ending on each day. Intermediate models
-(`sql/intermediate/`) become temporary tables of the connection; marts (`sql/marts/`) are tables of the schema
-`marts` whose rows for a period are replaced in one transaction (delete-then-insert), so re-running a partition
-gives the same rows.
+Every mart, intermediate and report query reads the temporary table `windows(window_id, start_at, end_at)`, so the
+same SQL computes a calendar month, the month before it, or the trailing 30 days ending on each day. A mart says in
+its header over which windows it is built (`-- windows: month | previous_month | trailing_30_days`); the
+intermediates it names (`sql/intermediate/`) become temporary tables of the connection, built first; marts
+(`sql/marts/`) are tables of the schema `marts` whose rows for a period are replaced in one transaction
+(delete-then-insert), so re-running a partition gives the same rows.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import duckdb
 
-from pipelines.periods import window
-from pipelines.sql import read_sql
-
-Window = tuple[str, datetime, datetime]
-
-
-# In dependency order: usd_balance calls usd_value.
-MACROS = ("usd_value", "usd_balance", "decimal_mean")
+from pipelines.periods import previous_month, window
+from pipelines.sql import SqlFile, intermediates_needed
+from pipelines.warehouse import transaction
 
 
-def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    for name in MACROS:
-        con.execute(read_sql("macros", name))
+class SqlWindow(NamedTuple):
+    """A row of the temporary table `windows`: a half-open UTC interval [start_at, end_at) named window_id."""
+
+    window_id: str
+    start_at: datetime
+    end_at: datetime
 
 
-def set_windows(con: duckdb.DuckDBPyConnection, windows: list[Window]) -> None:
+def month_windows(period: str) -> list[SqlWindow]:
+    return [SqlWindow(period, *window(period))]
+
+
+def trailing_30_day_windows(period: str) -> list[SqlWindow]:
+    """For each day of the month, the 30 days ending with it: [day − 29 days, day + 1 day)."""
+    start, end = window(period)
+    days = [start + timedelta(days=i) for i in range((end - start).days)]
+    return [SqlWindow(d.date().isoformat(), d - timedelta(days=29), d + timedelta(days=1)) for d in days]
+
+
+# The windows a mart's `-- windows:` directive names, for the period being built.
+WINDOWS = {
+    "month": month_windows,
+    "previous_month": lambda period: month_windows(previous_month(period)),
+    "trailing_30_days": trailing_30_day_windows,
+}
+
+
+def set_windows(con: duckdb.DuckDBPyConnection, windows: list[SqlWindow]) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE windows (window_id VARCHAR, start_at TIMESTAMPTZ, end_at TIMESTAMPTZ)")
     con.executemany("INSERT INTO windows VALUES (?, ?, ?)", windows)
 
 
-def month_windows(period: str) -> list[Window]:
-    return [(period, *window(period))]
+def prepare(con: duckdb.DuckDBPyConnection, file: SqlFile, period: str) -> dict | None:
+    """Set up what `file` reads for `period` — its windows and the intermediates it names — and return its
+    parameters. A file without a windows directive (an intermediate, a report query) runs over the month."""
+    set_windows(con, WINDOWS[file.windows or "month"](period))
+    for name in intermediates_needed(file):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {SqlFile('intermediate', name).text}")
+    return {"period": period} if file.takes_period else None
 
 
-def trailing_30_day_windows(period: str) -> list[Window]:
-    """For each day of the month, the 30 days ending with it: [day − 29 days, day + 1 day)."""
-    start, end = window(period)
-    days = [start + timedelta(days=i) for i in range((end - start).days)]
-    return [(d.date().isoformat(), d - timedelta(days=29), d + timedelta(days=1)) for d in days]
+def query(con: duckdb.DuckDBPyConnection, file: SqlFile, period: str) -> duckdb.DuckDBPyConnection:
+    """Run `file` for `period` as it runs in the pipeline; the cursor holds its rows."""
+    params = prepare(con, file, period)
+    return con.execute(file.text, params)
 
 
-def build_intermediate(con: duckdb.DuckDBPyConnection, *names: str) -> None:
-    for name in names:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {read_sql('intermediate', name)}")
+def _columns(con: duckdb.DuckDBPyConnection, relation: str, params: dict | None = None) -> list[tuple[str, str]]:
+    return [(name, kind) for name, kind, *_ in con.execute(f"DESCRIBE {relation}", params).fetchall()]
 
 
-def query_into_temp(con: duckdb.DuckDBPyConnection, name: str, layer: str, *sql_names: str) -> None:
-    """A temporary table holding the union of the rows of several SQL files with the same columns."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {read_sql(layer, sql_names[0])}")
-    for sql_name in sql_names[1:]:
-        con.execute(f"INSERT INTO {name} {read_sql(layer, sql_name)}")
+def _match_columns(con: duckdb.DuckDBPyConnection, table: str, select_sql: str, params: dict | None) -> None:
+    """Bring `marts.<table>` to the columns `select_sql` now gives, when the SQL changed: added columns appear (NULL
+    in the periods not rebuilt yet), dropped ones go, a changed type is cast. Other periods keep their rows."""
+    wanted = _columns(con, select_sql, params)
+    present = dict(_columns(con, f"marts.{table}"))
+    if list(present.items()) == wanted:
+        return
+    wanted_names = {name for name, _ in wanted}
+    for name in present.keys() - wanted_names:
+        con.execute(f'ALTER TABLE marts.{table} DROP COLUMN "{name}"')
+    for name, kind in wanted:
+        if name not in present:
+            con.execute(f'ALTER TABLE marts.{table} ADD COLUMN "{name}" {kind}')
+        elif present[name] != kind:
+            con.execute(f'ALTER TABLE marts.{table} ALTER COLUMN "{name}" TYPE {kind}')
 
 
 def replace_partition(
@@ -62,41 +94,18 @@ def replace_partition(
     """Replace the rows of `period` in `marts.<table>` by the rows of `select_sql`; return how many."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.execute(f"CREATE TABLE IF NOT EXISTS marts.{table} AS SELECT * FROM ({select_sql}) LIMIT 0", params)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
+        _match_columns(con, table, select_sql, params)
         con.execute(f"DELETE FROM marts.{table} WHERE period = ?", [period])
         con.execute(f"INSERT INTO marts.{table} BY NAME {select_sql}", params)
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return con.execute(f"SELECT count(*) FROM marts.{table} WHERE period = ?", [period]).fetchone()[0]
 
 
 def build_mart(con: duckdb.DuckDBPyConnection, name: str, period: str) -> int:
-    """Materialise `sql/marts/<name>.sql` for the month `period` (its intermediates built first)."""
-    install_macros(con)
-    set_windows(con, month_windows(period))
-    build_intermediate(con, *MART_INTERMEDIATES.get(name, ()))
-    return replace_partition(con, name, period, read_sql("marts", name))
-
-
-METRIC_QUERIES = ("metrics_incidents", "metrics_compensation", "metrics_insurance_fund")
-FUND_INTERMEDIATES = ("int_fund_anchors", "int_fund_movements_daily", "int_fund_balances")
-MART_INTERMEDIATES = {
-    "insurance_fund_daily": FUND_INTERMEDIATES,
-    "insurance_fund_flows": FUND_INTERMEDIATES,
-    "insurance_fund_period": FUND_INTERMEDIATES,
-}
-
-
-def compute_window_metrics(con: duckdb.DuckDBPyConnection, windows: list[Window], *, months: bool = False) -> None:
-    """Fill the temporary table `window_metrics(window_id, metric, value)` for `windows`; calendar-month windows
-    (`months`) also get the classification counts of their stored incident register."""
-    install_macros(con)
-    set_windows(con, windows)
-    build_intermediate(con, *FUND_INTERMEDIATES)
-    query_into_temp(con, "window_metrics", "marts", *METRIC_QUERIES, *(("metrics_classification",) if months else ()))
+    """Materialise `sql/marts/<name>.sql` for the month `period` into `marts.<name>`; return its rows."""
+    file = SqlFile("marts", name)
+    params = prepare(con, file, period)
+    return replace_partition(con, name, period, file.text, params)
 
 
 def unclassified_month(con: duckdb.DuckDBPyConnection, period: str) -> bool:
@@ -110,19 +119,3 @@ def unclassified_month(con: duckdb.DuckDBPyConnection, period: str) -> bool:
     ).fetchone()[0] and con.execute("SELECT count(*) FROM marts.incident_register WHERE period = ?",
                                     [period]).fetchone()[0]
     return bool(started) and not has_register
-
-
-CHECK_RESULTS_DDL = """
-CREATE TABLE IF NOT EXISTS marts.check_results (
-    period VARCHAR NOT NULL, asset VARCHAR NOT NULL, check_name VARCHAR NOT NULL, severity VARCHAR NOT NULL,
-    failures BIGINT NOT NULL, PRIMARY KEY (period, asset, check_name))"""
-
-
-def record_check(
-    con: duckdb.DuckDBPyConnection, period: str, asset: str, check_name: str, severity: str, failures: int
-) -> None:
-    """Keep the outcome of a check of a period (the latest run's) in `marts.check_results`."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-    con.execute(CHECK_RESULTS_DDL)
-    con.execute("INSERT OR REPLACE INTO marts.check_results VALUES (?, ?, ?, ?, ?)",
-                [period, asset, check_name, severity, failures])

@@ -140,8 +140,8 @@ class Signature:
 def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConnection, content: Content,
               renderer: dict[str, str]) -> dict:
     checks = con.execute(
-        "SELECT asset, check_name, severity, failures FROM marts.check_results WHERE period = ? "
-        "ORDER BY asset, check_name", [period]
+        "SELECT asset_key, check_name, severity, failures FROM marts.check_results WHERE period = ? "
+        "ORDER BY asset_key, check_name", [period]
     ).fetchall()
     return {
         "period": period,

@@ -9,8 +9,11 @@ import duckdb
 
 from pipelines.profile import Classification, Profile
 from pipelines.sql import SQL_DIR
+from pipelines.warehouse import transaction
 
 METRIC_DEFINITIONS = SQL_DIR / "seeds" / "metrics.csv"
+# The tables load_reference writes, in the schema staging.
+REFERENCE_TABLES = ("entity", "services", "funds", "regulators", "classification", "metric_definitions")
 
 
 def _classification_columns() -> list[tuple[str, str]]:
@@ -21,8 +24,7 @@ def _classification_columns() -> list[tuple[str, str]]:
 def load_reference(con: duckdb.DuckDBPyConnection, profile: Profile) -> dict[str, int]:
     """Replace the reference tables in one transaction; return their row counts."""
     con.execute("CREATE SCHEMA IF NOT EXISTS staging")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             "CREATE OR REPLACE TABLE staging.entity (legal_name VARCHAR, lei VARCHAR, report_currency VARCHAR, "
             "small_cell_k INTEGER, publication_day INTEGER)"
@@ -66,9 +68,4 @@ def load_reference(con: duckdb.DuckDBPyConnection, profile: Profile) -> dict[str
             "SELECT * FROM read_csv(?, header = true, all_varchar = true)",
             [str(METRIC_DEFINITIONS)],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    tables = ("entity", "services", "funds", "regulators", "classification", "metric_definitions")
-    return {t: con.execute(f"SELECT count(*) FROM staging.{t}").fetchone()[0] for t in tables}
+    return {t: con.execute(f"SELECT count(*) FROM staging.{t}").fetchone()[0] for t in REFERENCE_TABLES}

@@ -14,18 +14,20 @@ from pathlib import Path
 import duckdb
 
 from pipelines.contract import TABLES_BY_NAME
-from pipelines.sql import SQL_DIR, read_sql
+from pipelines.checks import FAILED_PERIODS
+from pipelines.sql import SQL_DIR, names, read_sql
 from pipelines.validation import quote
 
 ANALYTICS_DIR = SQL_DIR / "analytics"
-CHECKED_PERIODS = """
+# The periods an analyst may see: built, and no blocking check failed.
+CHECKED_PERIODS = f"""
 CREATE OR REPLACE TEMP VIEW checked_periods AS
-SELECT DISTINCT period FROM marts.period_metrics
-WHERE period NOT IN (SELECT period FROM marts.check_results WHERE severity = 'ERROR' AND failures > 0)"""
+SELECT DISTINCT period FROM marts.period_metrics WHERE period NOT IN ({FAILED_PERIODS})"""
+SNAPSHOT_READS = {"marts.period_metrics", "marts.check_results"}  # besides what sql/analytics/*.sql read
 
 
 def snapshot_tables() -> list[str]:
-    return sorted(p.stem for p in ANALYTICS_DIR.glob("*.sql"))
+    return names("analytics")
 
 
 def _documentation() -> dict:

@@ -24,7 +24,7 @@ from pipelines.contract import TABLES, Table
 from pipelines.landing import FORMATS, ContractError, create_raw_table, landing_files, raw_table, read_file
 from pipelines.profile import Profile
 from pipelines.validation import check_raw_table, dependencies, fingerprint, kept_key_sql, quote
-from pipelines.warehouse import connect
+from pipelines.warehouse import connect, transaction
 
 LINEAGE_COLUMNS = (
     ("source_file", "VARCHAR", "Landing file the row was read from (relative to the landing directory)."),
@@ -135,8 +135,7 @@ def _load(con: duckdb.DuckDBPyConnection, table: Table, read: list[tuple[str, Pa
     name = f"staging.{quote(table.name)}"
     select = ", ".join(quote(c) for c in table.column_names)  # the raw rows are typed already
     generations = _generations(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         staged = [name, extent_table(table)] if table.extent else [name]
         if full:
             for target in staged:
@@ -162,10 +161,6 @@ def _load(con: duckdb.DuckDBPyConnection, table: Table, read: list[tuple[str, Pa
             [table.name, generations.get(table.name, 0) + int(rewritten),
              list(checked_against), list(checked_against.values())],
         )
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def file_sha256(path: Path) -> str:

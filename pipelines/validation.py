@@ -9,7 +9,6 @@ parameter.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 
 import duckdb
@@ -23,7 +22,7 @@ from pipelines.contract import (
 )
 from pipelines.landing import ContractError, raw_table, text_column, typed
 from pipelines.profile import Profile
-from pipelines.sql import read_sql
+from pipelines.sql import SqlFile, read_sql
 
 # EU and EEA member states (DORA applies in the EEA).
 MEMBER_STATES = (
@@ -294,5 +293,5 @@ def kept_key_sql(table: Table) -> str:
 
 
 def _rule_tables(rule: str) -> set[str]:
-    """The staging tables a rule file reads (`staging.<name>`), so it runs only once they are loaded."""
-    return set(re.findall(r"staging\.(\w+)", read_sql("validation", rule)))
+    """The staging tables a rule file reads, so it runs only once they are loaded."""
+    return {t.removeprefix("staging.") for t in SqlFile("validation", rule).stored_tables if t.startswith("staging.")}

@@ -39,7 +39,6 @@ from pipelines.definitions import defs
 from pipelines.defs.metrics import PREVIOUS_MONTH_SELECTION
 from pipelines.defs.resources import make_resources
 from pipelines.demo_data import generate_demo
-from pipelines.marts import install_macros
 from pipelines.profile import load_profile
 from pipelines.reports import formatting, render
 from pipelines.reports.data import ReportData, load_report_data, report_queries
@@ -114,7 +113,6 @@ class Scenario:
 
     def data(self) -> ReportData:
         with connect(self.warehouse) as con:
-            install_macros(con)
             return load_report_data(con, MAY)
 
     def period_metrics(self) -> dict[str, tuple[Decimal, str]]:

@@ -2,19 +2,12 @@
 
 import dagster as dg
 
-from pipelines.contract import INCIDENT_IMPACTS, INCIDENTS, PRICES
-from pipelines.defs.ingestion import staging_assets
-from pipelines.defs.partitions import mart_asset
+from pipelines.contract import INCIDENT_IMPACTS, INCIDENTS
+from pipelines.defs.mart_assets import mart_asset
+from pipelines.defs.staging_assets import staging_assets
 
-stage_incidents = staging_assets("incidents", [INCIDENTS, INCIDENT_IMPACTS], upstream=[PRICES])
-
-STAGED = [["staging", "incidents"], ["staging", "incident_impacts"], ["staging", "entity_profile"]]
-
-incident_classification = mart_asset("incident_classification", "incidents", [*STAGED, ["staging", "prices"]])
-incident_register = mart_asset("incident_register", "incidents", [["marts", "incident_classification"]])
-notification_deadlines = mart_asset("notification_deadlines", "incidents", [["marts", "incident_register"]])
-service_availability = mart_asset("service_availability", "incidents", STAGED)
-
-defs = dg.Definitions(
-    assets=[stage_incidents, incident_classification, incident_register, notification_deadlines, service_availability]
-)
+defs = dg.Definitions(assets=[
+    staging_assets("incidents", [INCIDENTS, INCIDENT_IMPACTS]),
+    *(mart_asset(name, "incidents") for name in (
+        "incident_classification", "incident_register", "notification_deadlines", "service_availability")),
+])

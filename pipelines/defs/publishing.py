@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from pipelines.defs.partitions import monthly, period_of
-from pipelines.defs.reports import METRICS, build_stamp, metrics_digest, write_stamp
+from pipelines.defs.lineage import assets_writing, sql_deps
+from pipelines.defs.reports import build_stamp, metrics_digest, write_stamp
 from pipelines.defs.resources import LandingResource, ReportsResource, WarehouseResource
 from pipelines.publication import (
     Content,
@@ -22,7 +23,8 @@ from pipelines.publication import (
 )
 from pipelines.reports.render import write_archive
 from pipelines.signing import signing_key
-from pipelines.snapshot import write_snapshot
+from pipelines.snapshot import SNAPSHOT_READS, write_snapshot
+from pipelines.sql import SqlFile, names
 
 @dg.asset(
     key=["publishing", "period_publication"],
@@ -75,7 +77,8 @@ def period_publication(
 
 @dg.asset(
     key=["publishing", "analytics_snapshot"],
-    deps=METRICS,
+    deps=sorted({dep.asset_key for dep in sql_deps(*(SqlFile("analytics", name) for name in names("analytics")))}
+                | set(assets_writing(SNAPSHOT_READS, "pipelines/snapshot.py")), key=dg.AssetKey.to_user_string),
     group_name="publishing",
     kinds={"duckdb"},
     description="reports/analytics.duckdb: the read-only analyst copy (schema analytics, every table and column "

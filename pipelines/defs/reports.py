@@ -11,9 +11,9 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.corrections import annotate
+from pipelines.defs.lineage import assets_writing, sql_deps
 from pipelines.defs.partitions import monthly, period_of
 from pipelines.defs.resources import ReportsResource, WarehouseResource
-from pipelines.marts import install_macros
 from pipelines.publication import (
     LATE_DATA,
     Content,
@@ -25,10 +25,10 @@ from pipelines.publication import (
     staged_inputs,
     version_dir,
 )
-from pipelines.reports.data import load_report_data
+from pipelines.reports.data import PROFILE_TABLES, load_report_data
 from pipelines.reports.render import period_sources, renderer, write_period
+from pipelines.sql import SqlFile, names
 
-METRICS = [["marts", "period_metrics"], ["marts", "period_metrics_mom"], ["marts", "rolling_30d"]]
 
 
 def build_stamp(reports: ReportsResource, period: str) -> Path:
@@ -58,7 +58,6 @@ def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period
     stamp.unlink(missing_ok=True)
     latest = latest_version(reports.directory, period)
     with warehouse.connect() as con:
-        install_macros(con)
         data = load_report_data(con, period)
         metrics = current_metrics(con, period)
         inputs = staged_inputs(con)
@@ -92,7 +91,9 @@ def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period
 
 @dg.asset(
     key=["reports", "period_reports"],
-    deps=METRICS,
+    deps=sorted({dep.asset_key for dep in sql_deps(*(SqlFile("reports", name) for name in names("reports")))}
+                | set(assets_writing({f"staging.{t}" for t in PROFILE_TABLES}, "pipelines/reports/data.py")),
+                key=dg.AssetKey.to_user_string),
     partitions_def=monthly,
     group_name="reports",
     kinds={"html", "pdf"},

@@ -12,11 +12,13 @@ from datetime import datetime
 
 import duckdb
 
-from pipelines.marts import month_windows, set_windows
+from pipelines.marts import query
 from pipelines.periods import previous_month, window
-from pipelines.sql import SQL_DIR, read_sql
+from pipelines.sql import SQL_DIR, SqlFile
 
 Row = dict[str, object]
+# Read whole besides the queries: the entity profile's tables the reports print from.
+PROFILE_TABLES = ("entity", "regulators", "funds", "metric_definitions")
 
 
 def report_queries(prefix: str) -> list[str]:
@@ -24,8 +26,7 @@ def report_queries(prefix: str) -> list[str]:
 
 
 def _rows(con: duckdb.DuckDBPyConnection, name: str, period: str) -> list[Row]:
-    sql = read_sql("reports", name)
-    cursor = con.execute(sql, {"period": period} if "$period" in sql else None)
+    cursor = query(con, SqlFile("reports", name), period)  # over the period's window, its intermediates built
     columns = [d[0] for d in cursor.description]
     return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
@@ -56,7 +57,6 @@ class ReportData:
 
 
 def load_report_data(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
-    set_windows(con, month_windows(period))  # the queries that need the window read it from `windows`
     start, end = window(period)
 
     def table(name: str) -> list[Row]:

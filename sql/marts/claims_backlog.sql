@@ -1,4 +1,5 @@
 -- Claims pending at the period end (submitted before it, not decided before it), by age at the period end.
+-- windows: month
 WITH pending AS (
     SELECT w.window_id, c.claim_id, c.account_ref,
            (epoch_us(w.end_at) - epoch_us(c.submitted_at)) / 86400e6 AS age_days

@@ -1,6 +1,7 @@
 -- Claims decided in the period by decision and rejection reason: how many, how many distinct users, and the
 -- amounts claimed and approved valued in USD at the close of the day of the decision (each day's total of an
 -- asset is valued once: the same close applies to all of them).
+-- windows: month
 WITH decided AS (
     SELECT w.window_id, c.decision, coalesce(c.rejection_reason, '') AS rejection_reason, c.account_ref,
            c.claimed_asset, utc_date(c.decided_at) AS day, c.claimed_amount, c.approved_amount

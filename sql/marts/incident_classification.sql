@@ -2,6 +2,7 @@
 -- incident started in the six months before the period end (the window of the recurring-incident check).
 -- One row per incident and criterion: its value, the threshold it is compared with, and the verdict.
 -- Open incidents are measured up to the period end.
+-- windows: month
 WITH t AS (SELECT * FROM staging.classification),
 w AS (SELECT * FROM windows),
 scope AS (

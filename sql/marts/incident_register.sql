@@ -1,29 +1,13 @@
 -- Every incident that touched the period (started before its end, resolved after its start or open), with its
 -- in-period impact minutes, detection and resolution times, major-incident verdict and recurrence flag.
--- Reads marts.incident_classification of the same period.
-WITH w AS (SELECT * FROM windows),
-t AS (SELECT * FROM staging.classification),
-verdicts AS (
-    SELECT incident_id,
-           bool_or(met) FILTER (WHERE criterion = 'critical_service') AS critical_service,
-           bool_or(met) FILTER (WHERE criterion = 'malicious_access') AS malicious,
-           -- the two transaction measures are one criterion
-           count(DISTINCT CASE WHEN met AND criterion NOT IN ('critical_service', 'malicious_access')
-                               THEN replace(replace(criterion, '_count', ''), '_value_usd', '') END) AS criteria_met
-    FROM marts.incident_classification, w
-    WHERE period = w.window_id
-    GROUP BY incident_id
-),
-classified AS (
-    SELECT v.incident_id, v.criteria_met,
-           v.critical_service AND (v.malicious OR v.criteria_met >= t.criteria_needed) AS is_major
-    FROM verdicts AS v, t
-),
+-- The verdicts are int_incident_verdicts, of marts.incident_classification of the same period.
+-- windows: month
+WITH t AS (SELECT * FROM staging.classification),
 recurring AS (  -- non-major incidents sharing a root cause, at least recurring_min_count in the lookback window
-    SELECT i.root_cause_category, count(*) AS occurrences
-    FROM classified AS c JOIN staging.incidents AS i USING (incident_id), t
+    SELECT c.window_id, i.root_cause_category, count(*) AS occurrences
+    FROM int_incident_verdicts AS c JOIN staging.incidents AS i USING (incident_id), t
     WHERE NOT c.is_major
-    GROUP BY i.root_cause_category, t.recurring_min_count
+    GROUP BY c.window_id, i.root_cause_category, t.recurring_min_count
     HAVING count(*) >= t.recurring_min_count
 )
 SELECT w.window_id AS period, i.incident_id, i.title, i.public_summary, i.category, i.severity, i.status,
@@ -46,7 +30,6 @@ SELECT w.window_id AS period, i.incident_id, i.title, i.public_summary, i.catego
        r.occurrences AS recurring_occurrences,
        i.source_file, i.source_row
 FROM staging.incidents AS i
-CROSS JOIN w
-LEFT JOIN classified AS c USING (incident_id)
-LEFT JOIN recurring AS r ON r.root_cause_category = i.root_cause_category
-WHERE i.started_at < w.end_at AND (i.resolved_at IS NULL OR i.resolved_at > w.start_at)
+JOIN windows AS w ON i.started_at < w.end_at AND (i.resolved_at IS NULL OR i.resolved_at > w.start_at)
+LEFT JOIN int_incident_verdicts AS c ON c.window_id = w.window_id AND c.incident_id = i.incident_id
+LEFT JOIN recurring AS r ON r.window_id = w.window_id AND r.root_cause_category = i.root_cause_category

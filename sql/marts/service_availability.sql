@@ -3,6 +3,7 @@
 -- overlapping intervals are merged (a minute is counted once) separately for
 --   lenient: major_outage only;  strict: major or partial outage;  any: every impact (for degraded minutes).
 -- Weighted down time = major-outage minutes + 0.3 × minutes of partial outage without a major outage.
+-- windows: month
 WITH clipped AS (
     SELECT w.window_id, i.service, i.impact,
            greatest(i.started_at, w.start_at) AS s,

@@ -1,16 +1,10 @@
 -- Recurring-incident check: non-major incidents in the six months to the period end, grouped by root cause;
 -- a group of at least the profile's minimum is flagged.
 WITH t AS (SELECT * FROM staging.classification),
-nonmajor AS (
-    SELECT c.incident_id, i.root_cause_category, i.started_at, i.title
-    FROM marts.incident_classification AS c JOIN staging.incidents AS i USING (incident_id)
-    WHERE c.period = $period
-    GROUP BY ALL
-    HAVING NOT (bool_or(c.met) FILTER (WHERE c.criterion = 'critical_service')
-                AND (bool_or(c.met) FILTER (WHERE c.criterion = 'malicious_access')
-                     OR count(DISTINCT CASE WHEN c.met AND c.criterion NOT IN ('critical_service', 'malicious_access')
-                                            THEN replace(replace(c.criterion, '_count', ''), '_value_usd', '') END)
-                        >= (SELECT criteria_needed FROM t)))
+nonmajor AS (  -- the verdicts of the incident register's (int_incident_verdicts), windows = the period
+    SELECT v.incident_id, i.root_cause_category, i.started_at, i.title
+    FROM int_incident_verdicts AS v JOIN staging.incidents AS i USING (incident_id)
+    WHERE NOT v.is_major
 )
 SELECT root_cause_category, count(*) AS incidents, count(*) >= (SELECT recurring_min_count FROM t) AS flagged,
        string_agg(incident_id, ', ' ORDER BY started_at) AS incident_ids,

@@ -1,11 +1,12 @@
-"""The staging assets: each domain validates its landing files and loads them into `staging.<table>`."""
-
+"""The factory of staging assets: each domain validates its landing files and loads them into `staging.<table>`,
+after the staging tables their checks read (references, rules, prices: validation.dependencies)."""
 
 import dagster as dg
 
-from pipelines.contract import Table
+from pipelines.contract import TABLES_BY_NAME, Table
 from pipelines.defs.resources import LandingResource, WarehouseResource
 from pipelines.staging import ingest
+from pipelines.validation import dependencies
 
 MAX_ERRORS_SHOWN = 200
 
@@ -14,14 +15,15 @@ def staging_key(table: Table) -> dg.AssetKey:
     return dg.AssetKey(["staging", table.name])
 
 
-def staging_assets(domain: str, tables: list[Table], upstream: tuple[Table, ...] | list[Table] = ()) -> dg.AssetsDefinition:
-    """One multi-asset that validates and loads `tables`, after the staging tables they reference."""
+def staging_assets(domain: str, tables: list[Table]) -> dg.AssetsDefinition:
+    """One multi-asset that validates and loads `tables`."""
     specs = [
         dg.AssetSpec(
             staging_key(table),
             description=f"{table.description} Validated against the data contract and loaded in full.",
             group_name=domain,
-            deps=[staging_key(t) for t in upstream],
+            deps=[staging_key(TABLES_BY_NAME[name]) for name in sorted(dependencies(table))
+                  if name not in {t.name for t in tables}],
             kinds={"duckdb"},
         )
         for table in tables
