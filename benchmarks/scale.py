@@ -42,6 +42,7 @@ STAGES = {  # name → (selection, partitioned)
     "publication": ("key:publishing/period_publication", True),
 }
 DEFAULT_PERIOD = "2026-05"
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}  # Dagster's log: warnings and errors only
 SEED = 7
 
 
@@ -92,10 +93,9 @@ def child_pipeline(args: dict) -> dict:
     started = time.perf_counter()
     import dagster as dg
 
-    from pipelines.definitions import defs
     from pipelines.defs.resources import make_resources
+    from pipelines.materialize import materialize
 
-    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
     resources = make_resources(args["landing"], args["warehouse"], "", args["reports"])
     instance = dg.DagsterInstance.ephemeral()
     startup = time.perf_counter() - started
@@ -103,11 +103,8 @@ def child_pipeline(args: dict) -> dict:
     per_stage_peaks = _reset_peak()
     for stage, (selection, partitioned) in STAGES.items():
         started = time.perf_counter()
-        result = dg.materialize(
-            assets, selection=selection, resources=resources, instance=instance,
-            partition_key=f"{args['period']}-01" if partitioned else None, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        )
+        result = materialize(resources, selection, args["period"] if partitioned else None, instance=instance,
+                             run_config=QUIET)
         timings[stage] = time.perf_counter() - started
         peaks[stage] = _peak_kib() / 1024
         if per_stage_peaks:
@@ -137,18 +134,15 @@ def child_prefill(args: dict) -> dict:
     """Stage the history months' landing files and build their marts, into the prefill warehouse."""
     import dagster as dg
 
-    from pipelines.definitions import defs
     from pipelines.defs.resources import make_resources
+    from pipelines.materialize import materialize
 
-    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
     resources = make_resources(args["landing"], args["warehouse"], "", args["reports"])
     instance = dg.DagsterInstance.ephemeral()
     started = time.perf_counter()
-    selections = [("key:staging/*", None)] + [("key:marts/*", f"{p}-01") for p in args["periods"]]
+    selections = [("key:staging/*", None)] + [("key:marts/*", p) for p in args["periods"]]
     for selection, partition in selections:
-        result = dg.materialize(assets, selection=selection, resources=resources, instance=instance,
-                                partition_key=partition, raise_on_error=True,
-                                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+        result = materialize(resources, selection, partition, instance=instance, run_config=QUIET)
         if not result.success:
             raise SystemExit(f"prefill {selection} {partition or ''} failed")
         print(f"prefill {selection} {partition or ''}: {time.perf_counter() - started:.0f} s", flush=True)

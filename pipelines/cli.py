@@ -13,13 +13,12 @@ from typing import Annotated
 
 import typer
 
+from pipelines.locations import LANDING, REPORTS, WAREHOUSE
 from pipelines.periods import last_complete_month, months_ending, parse_month, previous_month
 from pipelines.profile import ProfileError, default_profile_path, load_profile
 
 # Dagster, DuckDB, WeasyPrint and the signing libraries are imported where a command needs them: `transparency
 # --help` starts at once, and so do the report renderers, which are spawned processes that import this module.
-
-CLI_JOB = "transparency_cli"
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -45,13 +44,11 @@ def _fail(message: str) -> None:
 @app.callback()
 def main(
     ctx: typer.Context,
-    landing: Annotated[Path, typer.Option(envvar="TRANSPARENCY_LANDING", help="Landing directory.")] = Path(
-        "data/landing"
-    ),
+    landing: Annotated[Path, typer.Option(envvar=LANDING[0], help="Landing directory.")] = Path(LANDING[1]),
     warehouse: Annotated[
-        Path, typer.Option(envvar="TRANSPARENCY_WAREHOUSE", help="Working DuckDB file (written by the pipeline only).")
-    ] = Path("data/warehouse.duckdb"),
-    reports: Annotated[Path, typer.Option(envvar="TRANSPARENCY_REPORTS", help="Output directory.")] = Path("reports"),
+        Path, typer.Option(envvar=WAREHOUSE[0], help="Working DuckDB file (written by the pipeline only).")
+    ] = Path(WAREHOUSE[1]),
+    reports: Annotated[Path, typer.Option(envvar=REPORTS[0], help="Output directory.")] = Path(REPORTS[1]),
     profile: Annotated[
         str | None, typer.Option(help="Entity profile TOML (default ./profile.toml, else the demo profile).")
     ] = None,
@@ -74,25 +71,18 @@ def _materialize(settings: Settings, selection: str, partition: str | None = Non
     failures, and only them, if any."""
     import dagster as dg
 
-    from pipelines.definitions import defs
     from pipelines.defs.resources import make_resources
+    from pipelines.materialize import asset_job, materialize
     from pipelines.progress import StepProgress
 
     resources = make_resources(str(settings.landing), str(settings.warehouse), settings.profile, str(settings.reports))
-    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     with StepProgress(label or selection) as progress:
-        job = dg.Definitions(
-            jobs=[dg.define_asset_job(CLI_JOB, selection=selection)], assets=assets, resources=resources,
-            executor=dg.in_process_executor,
-            loggers={"progress": progress.logger_def(), "console": dg.colored_console_logger},
-        ).resolve_job_def(CLI_JOB)
+        job = asset_job(selection, resources,
+                        loggers={"progress": progress.logger_def(), "console": dg.colored_console_logger})
         progress.expect(len(job.graph.nodes))
-        result = job.execute_in_process(
-            instance=instance,
-            partition_key=f"{partition}-01" if partition else None,
-            raise_on_error=False,
-            tags={"launched_by": "transparency-cli"},
+        result = materialize(
+            resources, job=job, period=partition, instance=instance, tags={"launched_by": "transparency-cli"},
             run_config={
                 # Dagster's own step-by-step log only with --verbose (and in the UI when DAGSTER_HOME is set).
                 "loggers": {"progress": {}, **({"console": {"config": {"log_level": "DEBUG"}}} if settings.verbose
@@ -222,6 +212,47 @@ def verify(
     typer.echo(f"{version_dir}: every file matches its manifest and the signature is valid.")
 
 
+@app.command("sql")
+def sql_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A file of sql/: a mart, an intermediate, a report or a check query.")],
+    period: Annotated[str, typer.Option(help="The month, YYYY-MM.")],
+    csv_out: Annotated[bool, typer.Option("--csv", help="Every row as CSV, instead of a table of the first ones.")]
+    = False,
+    max_rows: Annotated[int, typer.Option(min=1, help="Rows shown in the table.")] = 40,
+) -> None:
+    """Run one SQL file for a month as the pipeline runs it (its windows and the intermediates it names set up
+    first) on the warehouse, read-only, and print its rows."""
+    settings: Settings = ctx.obj
+    try:
+        parse_month(period)
+    except ValueError as exc:
+        _fail(str(exc))
+    if not settings.warehouse.is_file():
+        _fail(f"{settings.warehouse}: no warehouse yet; build a month first (transparency run or demo)")
+    import csv
+    import sys
+
+    import duckdb
+
+    from pipelines.marts import query
+    from pipelines.sql import SqlFile
+    from pipelines.warehouse import connect
+
+    try:
+        sql_file = SqlFile.at(file)
+        with connect(settings.warehouse, read_only=True) as con:
+            rows = query(con, sql_file, period)
+            if csv_out:
+                writer = csv.writer(sys.stdout, lineterminator="\n")
+                writer.writerow(rows.columns)
+                writer.writerows(rows.fetchall())
+            else:
+                rows.show(max_rows=max_rows, max_width=10_000)
+    except (ValueError, OSError, duckdb.Error) as exc:
+        _fail(f"{file}: {exc}")
+
+
 def _publish(settings: Settings, periods: list[str], reason: str | None = None) -> None:
     """Stage the landing files once, then build every period in order, then replace the analyst snapshot."""
     from pipelines.defs.metrics import PREVIOUS_MONTH_SELECTION
@@ -290,7 +321,8 @@ def import_insurance_fund_command(
     live: Annotated[bool, typer.Option(help="Allow fetching https URLs (with timeouts and retries).")] = False,
 ) -> None:
     """Insurance-fund balances (and OKX's typed events as movements) from an exchange's public API response."""
-    from pipelines.sources.exchanges import FetchError, ResponseError, import_insurance_fund
+    from pipelines.sources.exchanges import ResponseError, import_insurance_fund
+    from pipelines.sources.http import FetchError
 
     settings: Settings = ctx.obj
     try:

@@ -61,10 +61,9 @@ def prepare(con: duckdb.DuckDBPyConnection, file: SqlFile, period: str) -> dict 
     return {"period": period} if file.takes_period else None
 
 
-def query(con: duckdb.DuckDBPyConnection, file: SqlFile, period: str) -> duckdb.DuckDBPyConnection:
-    """Run `file` for `period` as it runs in the pipeline; the cursor holds its rows."""
-    params = prepare(con, file, period)
-    return con.execute(file.text, params)
+def query(con: duckdb.DuckDBPyConnection, file: SqlFile, period: str) -> duckdb.DuckDBPyRelation:
+    """The rows of `file` for `period`, as the pipeline computes them."""
+    return con.sql(file.text, params=prepare(con, file, period))
 
 
 def _columns(con: duckdb.DuckDBPyConnection, relation: str, params: dict | None = None) -> list[tuple[str, str]]:

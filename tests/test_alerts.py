@@ -14,7 +14,7 @@ from landing_builder import valid_tables, write_landing
 from smtp_server import PASSWORD, SmtpServer, free_port
 
 from pipelines.alerts import Alert, notify
-from pipelines.definitions import defs
+from pipelines.materialize import materialize
 from pipelines.defs.alerts import publication_failure_alert
 from pipelines.defs.resources import LandingResource, make_resources
 from pipelines.profile import DEMO_PROFILE, load_profile
@@ -31,10 +31,9 @@ def _profile(tmp_path: Path, alerts: str) -> Path:
 
 def _failed_run(tables: dict, tmp_path: Path, profile: Path) -> tuple[dg.DagsterInstance, dg.ExecuteInProcessResult]:
     landing = write_landing(tmp_path / "landing", tables)
-    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
     resources = make_resources(str(landing), str(tmp_path / "wh.duckdb"), str(profile), str(tmp_path / "reports"))
     instance = dg.DagsterInstance.ephemeral()
-    result = dg.materialize(assets, resources=resources, partition_key=MAY, raise_on_error=False, instance=instance)
+    result = materialize(resources, period=MAY[:7], instance=instance)
     assert not result.success
     return instance, result
 

@@ -5,17 +5,22 @@ from pathlib import Path
 import dagster as dg
 from landing_builder import valid_tables, write_landing
 
-from pipelines.definitions import defs
 from pipelines.defs.resources import make_resources
+from pipelines.materialize import materialize
 
-MAY = "2026-05-01"
+MAY = "2026-05"
+# What a failed blocking check must stop: every reader of the checked marts, up to publication.
+PUBLISHING = ("reports__period_reports", "publishing__period_publication", "publishing__analytics_snapshot")
 
 
 def _run(tables: dict, tmp_path: Path) -> dg.ExecuteInProcessResult:
     landing = write_landing(tmp_path / "landing", tables)
-    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
     resources = make_resources(str(landing), str(tmp_path / "wh.duckdb"), "", str(tmp_path / "reports"))
-    return dg.materialize(assets, resources=resources, partition_key=MAY, raise_on_error=False)
+    return materialize(resources, period=MAY)
+
+
+def _blocked(result: dg.ExecuteInProcessResult) -> bool:
+    return not set(PUBLISHING) & _started(result)
 
 
 def _checks(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
@@ -52,8 +57,8 @@ def test_reconciliation_break_stops_the_run_at_the_blocking_check(tmp_path):
     assert "-0.001" in str(failed.metadata["examples"].value)
     started = _started(result)
     assert "marts__insurance_fund_period" in started
-    for downstream in ("marts__period_metrics", "marts__rolling_30d", "publishing__analytics_snapshot"):
-        assert downstream not in started
+    # The metrics do not read the mart: they run, and are published nowhere.
+    assert _blocked(result)
     assert not (tmp_path / "reports" / "analytics.duckdb").exists()
 
 
@@ -64,7 +69,7 @@ def test_insurance_fund_payout_without_fund_movement_blocks(tmp_path):
     result = _run(tables, tmp_path)
 
     assert _checks(result)["insurance_fund_payouts_match_movements"] is False
-    assert "marts__period_metrics" not in _started(result)
+    assert _blocked(result)
 
 
 def test_missing_price_day_fails_completeness(tmp_path):
@@ -73,7 +78,7 @@ def test_missing_price_day_fails_completeness(tmp_path):
     result = _run(tables, tmp_path)
 
     assert _checks(result)["insurance_fund_complete"] is False
-    assert "marts__period_metrics" not in _started(result)
+    assert _blocked(result)
 
 
 def test_overpayment_is_a_warning_that_does_not_block(tmp_path):

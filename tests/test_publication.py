@@ -139,17 +139,15 @@ def test_a_crash_during_publication_leaves_no_partial_version(tmp_path: Path, st
 def test_a_stale_build_is_not_published(workdir: Path):
     import dagster as dg
 
-    from pipelines.definitions import defs
     from pipelines.defs.resources import make_resources
+    from pipelines.materialize import materialize
 
     stamp = workdir / "data" / "build" / f"{PERIOD}.stamp.json"
     assert stamp.exists()
     stamp.write_text(json.dumps({"version": 1, "metrics": "figures of another day"}))
-    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
     resources = make_resources(str(workdir / "data" / "landing"), str(workdir / "data" / "warehouse.duckdb"), "",
                                str(workdir / "reports"))
-    result = dg.materialize(assets, selection="key:publishing/period_publication", resources=resources,
-                            partition_key=f"{PERIOD}-01", raise_on_error=False)
+    result = materialize(resources, "key:publishing/period_publication", PERIOD)
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data.user_failure_data
     assert "the build is missing, half made or older than the figures" in failure.description

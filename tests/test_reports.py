@@ -35,7 +35,7 @@ import pytest
 from landing_builder import valid_tables, write_landing
 
 from pipelines.contract import TABLES
-from pipelines.definitions import defs
+from pipelines.materialize import materialize
 from pipelines.defs.metrics import PREVIOUS_MONTH_SELECTION
 from pipelines.defs.resources import make_resources
 from pipelines.demo_data import generate_demo
@@ -90,12 +90,10 @@ class Scenario:
         return cls(landing or root / "landing", root / "warehouse" / "warehouse.duckdb", root / "reports")
 
     def run(self) -> dg.ExecuteInProcessResult:
-        assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
         resources = make_resources(str(self.landing), str(self.warehouse), "", str(self.reports))
         # April's incident register first: May's month over month reads it
-        dg.materialize(assets, resources=resources, partition_key=f"{APRIL}-01", raise_on_error=False,
-                       selection=f"key:staging/* or {PREVIOUS_MONTH_SELECTION}")
-        result = dg.materialize(assets, resources=resources, partition_key=f"{MAY}-01", raise_on_error=False)
+        materialize(resources, f"key:staging/* or {PREVIOUS_MONTH_SELECTION}", APRIL)
+        result = materialize(resources, period=MAY)
         assert result.success, [f"{e.step_key}: {root_cause(e.step_failure_data.error)}"
                                 for e in result.all_events if e.is_step_failure]
         return result

@@ -7,12 +7,11 @@ import textwrap
 import time
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pytest
 from landing_builder import valid_tables, write_landing
 
-from pipelines.definitions import defs
+from pipelines.materialize import materialize
 from pipelines.defs.resources import make_resources
 from pipelines.snapshot import snapshot_tables, write_snapshot
 from pipelines.warehouse import connect
@@ -23,9 +22,8 @@ def built(tmp_path_factory) -> Path:
     """A warehouse with May 2026 of the valid set built, and its snapshot."""
     root = tmp_path_factory.mktemp("snapshot")
     landing = write_landing(root / "landing", valid_tables())
-    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
     resources = make_resources(str(landing), str(root / "wh.duckdb"), "", str(root / "reports"))
-    assert dg.materialize(assets, resources=resources, partition_key="2026-05-01").success
+    assert materialize(resources, period="2026-05").success
     return root
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 from landing_builder import valid_tables, write_landing
 
-from pipelines.definitions import defs
+from pipelines.materialize import materialize
 from pipelines.defs.resources import make_resources
 from pipelines.warehouse import connect
 
@@ -13,10 +13,7 @@ STAGING = "key:staging/*"
 
 
 def _materialize(landing: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
-    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
-    return dg.materialize(
-        assets, selection=STAGING, resources=make_resources(str(landing), str(warehouse), ""), raise_on_error=False
-    )
+    return materialize(make_resources(str(landing), str(warehouse), ""), STAGING)
 
 
 def _snapshot(warehouse: Path) -> dict[str, list[tuple]]:

@@ -1,25 +1,21 @@
 """Resources, configured in one place: where the landing files, the warehouse and the reports live.
 
-Paths default to `data/landing/`, `data/warehouse.duckdb` and `reports/` under the working directory; the
-TRANSPARENCY_* environment variables override them. The entity profile is `./profile.toml` when present,
-TRANSPARENCY_PROFILE when set, and otherwise the demo profile shipped with the package.
+Paths default to pipelines/locations.py's (`data/landing/`, `data/warehouse.duckdb`, `reports/`, each overridden
+by its TRANSPARENCY_* variable). The entity profile is `./profile.toml` when present, TRANSPARENCY_PROFILE when
+set, and otherwise the demo profile shipped with the package.
 """
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from pipelines.locations import LANDING, REPORTS, WAREHOUSE, build_root, location
 from pipelines.profile import Profile, default_profile_path, load_profile
 from pipelines.warehouse import connect
-
-
-def default_path(variable: str, default: str) -> str:
-    return os.environ.get(variable, default)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -58,7 +54,7 @@ class ReportsResource(dg.ConfigurableResource):
     working folder where a period's files are built before publication."""
 
     path: str
-    build_path: str = "data/build"
+    build_path: str = str(build_root(WAREHOUSE[1]))
 
     @property
     def directory(self) -> Path:
@@ -75,15 +71,10 @@ class ReportsResource(dg.ConfigurableResource):
 def make_resources(
     landing: str | None = None, warehouse: str | None = None, profile: str | None = None, reports: str | None = None
 ) -> dict[str, dg.ConfigurableResource]:
+    warehouse = warehouse or location(WAREHOUSE)
     return {
-        "landing": LandingResource(
-            path=landing or default_path("TRANSPARENCY_LANDING", "data/landing"),
-            profile_path=profile if profile is not None else default_profile_path(),
-        ),
-        "warehouse": WarehouseResource(path=warehouse or default_path("TRANSPARENCY_WAREHOUSE", "data/warehouse.duckdb")),
-        "reports": ReportsResource(
-            path=reports or default_path("TRANSPARENCY_REPORTS", "reports"),
-            build_path=str(Path(warehouse or default_path("TRANSPARENCY_WAREHOUSE", "data/warehouse.duckdb")).parent
-                           / "build"),
-        ),
+        "landing": LandingResource(path=landing or location(LANDING),
+                                   profile_path=profile if profile is not None else default_profile_path()),
+        "warehouse": WarehouseResource(path=warehouse),
+        "reports": ReportsResource(path=reports or location(REPORTS), build_path=str(build_root(warehouse))),
     }
