@@ -16,12 +16,12 @@ from pipelines.contract import COMPENSATION_CLAIMS, COMPENSATION_PAYOUTS, TABLES
 from pipelines.sources.backoffice import (
     BackofficeError,
     format_decimal,
-    format_timestamp,
     import_backoffice,
     landing_path,
     mask_dsn,
 )
 from pipelines.staging import ingest, validate_landing
+from pipelines.timestamps import iso_utc
 from pipelines.warehouse import connect
 
 CLAIM_COLUMNS = COMPENSATION_CLAIMS.column_names
@@ -118,9 +118,9 @@ def test_values_are_written_in_the_contract_conventions():
     assert format_decimal(Decimal("1234.567890123456789")) == "1234.567890123456789"
     assert format_decimal(Decimal("0.01000000")) == "0.01000000"
     plus_two = timezone(timedelta(hours=2))
-    assert format_timestamp(datetime(2026, 5, 4, 11, 0, tzinfo=plus_two)) == "2026-05-04T09:00:00Z"
-    assert format_timestamp(datetime(2026, 5, 4, 9, 0, 0, 500000, tzinfo=UTC)) == "2026-05-04T09:00:00.500000Z"
-    assert format_timestamp(datetime(2026, 5, 4, 9, 0, 0, 1, tzinfo=UTC)) == "2026-05-04T09:00:00.000001Z"
+    assert iso_utc(datetime(2026, 5, 4, 11, 0, tzinfo=plus_two)) == "2026-05-04T09:00:00Z"
+    assert iso_utc(datetime(2026, 5, 4, 9, 0, 0, 500000, tzinfo=UTC)) == "2026-05-04T09:00:00.500000Z"
+    assert iso_utc(datetime(2026, 5, 4, 9, 0, 0, 1, tzinfo=UTC)) == "2026-05-04T09:00:00.000001Z"
 
 
 @pytest.mark.parametrize(

@@ -10,16 +10,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import urllib.error
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from fake_http import FlakyOpener
 
 from pipelines.contract import TABLES_BY_NAME
 from pipelines.profile import Fund, load_profile
-from pipelines.sources import exchanges
-from pipelines.sources.exchanges import FetchError, ResponseError, fetch, import_insurance_fund
+from pipelines.sources import http
+from pipelines.sources.exchanges import ResponseError, import_insurance_fund
 from pipelines.staging import validate_landing
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchanges"
@@ -174,7 +174,7 @@ def test_okx_pages_with_overlap_give_each_event_once(tmp_path: Path) -> None:
         ("okx-btc-usdt", "2026-05-04T08:00:00Z", "3120000.00000000"),
         ("okx-btc-usdt", "2026-05-05T08:00:00Z", "3119197.89"),
         ("okx-btc-usdt", "2026-05-06T08:00:00Z", "3369197.89"),
-        ("okx-btc-usdt", "2026-05-06T08:15:27.351Z", "3369197.89"),  # the ADL event: a snapshot, no movement
+        ("okx-btc-usdt", "2026-05-06T08:15:27.351000Z", "3369197.89"),  # the ADL event: a snapshot, no movement
         # two events at 08:00 the same day: the one OKX lists first (newest) gives the balance at that instant
         ("okx-btc-usdt", "2026-05-07T08:00:00Z", "3370000.00"),
         ("okx-btc-usdt", "2026-05-07T10:02:00Z", "3370000.00"),  # regular_update
@@ -345,7 +345,8 @@ MALFORMED = {
     ),
     "binance seconds for milliseconds": (
         "binance", "binance_insurance_balance_symbol.json", lambda d: d["assets"][0].update(updateTime=1777636800),
-        r"record assets\[0\], field updateTime: expected a Unix time in milliseconds between 2009 and 2100; found 1777636800",
+        r"record assets\[0\], field updateTime: expected a Unix time in milliseconds between 2009 and 2100; "
+        r"found 1777636800",
     ),
     "okx unknown type": (
         "okx", "okx_pages/page2.json", lambda d: d["data"][0]["details"][3].update(type="insurance_transfer"),
@@ -437,77 +438,14 @@ def test_rerun_replaces_the_file_and_leaves_no_temporary_files(tmp_path: Path) -
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["bybit.csv", BALANCES]
 
 
-# --- Live fetching (no network: a fake opener) ---------------------------------------------------------------
-
-
-class FakeResponse:
-    def __init__(self, body: bytes, status: int = 200) -> None:
-        self.body, self.status = body, status
-
-    def read(self) -> bytes:
-        return self.body
-
-    def __enter__(self) -> FakeResponse:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-
-class FlakyOpener:
-    """Fails `failures` times (a timeout, then a 503, ...), then answers `body`; records every call."""
-
-    def __init__(self, body: bytes, failures: int) -> None:
-        self.body, self.failures, self.calls = body, failures, []
-
-    def __call__(self, request, timeout=None):
-        self.calls.append((request.full_url, timeout, request.get_header("Accept")))
-        if len(self.calls) <= self.failures:
-            if len(self.calls) % 2:
-                raise TimeoutError("timed out")
-            raise urllib.error.HTTPError(request.full_url, 503, "Service Unavailable", {}, None)
-        return FakeResponse(self.body)
-
-
-def test_fetch_retries_then_succeeds_and_passes_the_timeout() -> None:
-    opener, pauses = FlakyOpener(b"[]", failures=2), []
-    body = fetch("https://www.bitmex.com/api/v1/insurance?count=1", timeout=4.5, retries=3, opener=opener,
-                 pause=pauses.append)
-    assert body == b"[]"
-    assert [call[1] for call in opener.calls] == [4.5, 4.5, 4.5]
-    assert opener.calls[0][2] == "application/json"
-    assert pauses == [1.0, 2.0]  # backoff between attempts
-
-
-def test_fetch_gives_up_after_the_retries() -> None:
-    opener = FlakyOpener(b"[]", failures=10)
-    with pytest.raises(FetchError, match="failed after 3 attempts"):
-        fetch("https://example.invalid/x", retries=2, opener=opener, pause=lambda s: None)
-    assert len(opener.calls) == 3
-
-
-def test_fetch_does_not_retry_a_client_error() -> None:
-    calls = []
-
-    def opener(request, timeout=None):
-        calls.append(request)
-        raise urllib.error.HTTPError(request.full_url, 404, "Not Found", {}, None)
-
-    with pytest.raises(FetchError, match="HTTP 404"):
-        fetch("https://example.invalid/x", opener=opener, pause=lambda s: None)
-    assert len(calls) == 1
-
-
-def test_fetch_only_https() -> None:
-    with pytest.raises(ValueError, match="https"):
-        fetch("http://www.bitmex.com/api/v1/insurance", opener=lambda *a, **k: None)
+# --- Live importing (a fake opener, no network; fetching itself: test_source_http.py) ------------------------
 
 
 def test_live_import_uses_fetch_with_timeout_and_retries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     body = (FIXTURES / "bybit_insurance.json").read_bytes()
     opener = FlakyOpener(body, failures=2)
-    monkeypatch.setattr(exchanges, "urlopen", opener)
-    monkeypatch.setattr(exchanges, "sleep", lambda seconds: None)
+    monkeypatch.setattr(http, "urlopen", opener)
+    monkeypatch.setattr(http, "sleep", lambda seconds: None)
     url = "https://api.bybit.com/v5/market/insurance"
     counts = import_insurance_fund("bybit", url, tmp_path, live=True, timeout=2.0, retries=2)
     assert counts == {BALANCES: 3}
@@ -518,13 +456,13 @@ def test_url_without_live_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyP
     def no_network(*args, **kwargs):
         raise AssertionError("no fetch without live=True")
 
-    monkeypatch.setattr(exchanges, "urlopen", no_network)
+    monkeypatch.setattr(http, "urlopen", no_network)
     with pytest.raises(ValueError, match="pass live=True"):
         import_insurance_fund("bybit", "https://api.bybit.com/v5/market/insurance", tmp_path)
 
 
 def test_live_error_in_a_fetched_response_names_the_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(exchanges, "urlopen", FlakyOpener(b'[{"currency": "XBt", "walletBalance": 1}]', failures=0))
+    monkeypatch.setattr(http, "urlopen", FlakyOpener(b'[{"currency": "XBt", "walletBalance": 1}]', failures=0))
     url = "https://www.bitmex.com/api/v1/insurance"
     with pytest.raises(ResponseError, match=r"api/v1/insurance: record \[0\], field timestamp: missing"):
         import_insurance_fund("bitmex", url, tmp_path, live=True)

@@ -10,9 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from fake_http import FlakyOpener, MissingOpener
 
 from pipelines.contract import INCIDENT_IMPACTS, TABLES_BY_NAME
 from pipelines.profile import load_profile
+from pipelines.sources import http
+from pipelines.sources.http import FetchError
 from pipelines.sources.statuspage import FeedError, import_statuspage
 from pipelines.staging import validate_landing
 
@@ -121,6 +124,29 @@ def test_the_supplement_fills_what_the_feed_lacks(tmp_path, profile):
     supplement.write_text("incident_id,clients_affected\nnot-in-feed,3\n", encoding="utf-8")
     with pytest.raises(FeedError, match="not-in-feed"):
         import_statuspage(feed_file(tmp_path, incident()), tmp_path / "landing", profile, supplement=supplement)
+
+
+FEED_URL = "https://www.githubstatus.com/api/v2/incidents.json"
+
+
+def test_a_live_feed_is_fetched_again_after_a_transient_failure(tmp_path, profile, monkeypatch):
+    opener, pauses = FlakyOpener(json.dumps({"incidents": [incident()]}).encode(), failures=2), []
+    monkeypatch.setattr(http, "urlopen", opener)
+    monkeypatch.setattr(http, "sleep", pauses.append)
+    counts = import_statuspage(FEED_URL, tmp_path / "landing", profile, live=True, timeout=3.0)
+    assert counts == {"incidents": 1, "incident_impacts": 2}
+    assert opener.calls == [(FEED_URL, 3.0, "application/json")] * 3  # a timeout, a 503, then the feed
+    assert pauses == [1.0, 2.0]
+
+
+def test_a_live_feed_that_is_not_there_is_reported_at_once(tmp_path, profile, monkeypatch):
+    opener = MissingOpener()
+    monkeypatch.setattr(http, "urlopen", opener)
+    monkeypatch.setattr(http, "sleep", lambda seconds: pytest.fail("a permanent failure is not retried"))
+    with pytest.raises(FetchError, match=r"^GET https://www\.githubstatus\.com/api/v2/incidents\.json: HTTP 404"):
+        import_statuspage(FEED_URL, tmp_path / "landing", profile, live=True)
+    assert opener.calls == [FEED_URL]
+    assert not (tmp_path / "landing").exists()
 
 
 @needs_realdata

@@ -45,7 +45,6 @@ import io
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -60,6 +59,9 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from pipelines.contract import COMPENSATION_CLAIMS, COMPENSATION_PAYOUTS, Kind, Table
+from pipelines.files import write_atomic
+from pipelines.landing import csv_text
+from pipelines.timestamps import iso_utc
 
 OVERLAP = timedelta(minutes=5)
 WATERMARK_FILE = Path(".watermarks") / "backoffice.json"
@@ -126,12 +128,6 @@ def mask_dsn(dsn: str) -> str:
 # --- values ------------------------------------------------------------------------------------------------
 
 
-def format_timestamp(moment: datetime) -> str:
-    """UTC, `YYYY-MM-DDTHH:MM:SSZ`, with `.ffffff` only where the microseconds are not zero."""
-    utc = moment.astimezone(UTC).replace(tzinfo=None)
-    return utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds") + "Z"
-
-
 def format_decimal(number: Decimal) -> str:
     """The exact digits, in plain notation (never an exponent)."""
     return format(number, "f")
@@ -152,7 +148,7 @@ def _cell(source: Source, key: str, column_name: str, kind: Kind, value: Any) ->
             raise refuse("a timestamptz")
         if value.tzinfo is None:
             raise refuse("a timestamptz (a timestamp without time zone is ambiguous)")
-        return format_timestamp(value)
+        return iso_utc(value)
     if kind is Kind.DECIMAL:
         if isinstance(value, bool) or not isinstance(value, Decimal | int):
             raise refuse("an exact numeric (a float cannot hold money exactly)")
@@ -182,12 +178,7 @@ def _key(table: Table, row: Row) -> Key:
 
 
 def _render(table: Table, rows: dict[Key, Row]) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.column_names)
-    for key in sorted(rows):
-        writer.writerow(["" if v is None else v for v in rows[key]])
-    return out.getvalue().encode("utf-8")
+    return csv_text(table.column_names, (rows[key] for key in sorted(rows))).encode("utf-8")
 
 
 def _parse(table: Table, data: bytes) -> dict[Key, Row] | None:
@@ -209,27 +200,6 @@ def _parse(table: Table, data: bytes) -> dict[Key, Row] | None:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _write_atomically(path: Path, data: bytes, scratch: Path) -> None:
-    """Write via a temporary file in `scratch` (outside every table folder, so never read as landing data)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=scratch, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(handle, 0o644)  # as a file written with open() would be, not mkstemp's 0600
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
 
 
 def _read_state(path: Path) -> dict:
@@ -402,8 +372,9 @@ def import_backoffice(dsn: str, landing_dir: Path, *, full: bool = False) -> dic
             counts[f"{table.name}_fetched"] = len(fetched)
             counts[f"{table.name}_rows"] = len(merged)
 
+        # Temporary files go to the watermark folder: outside every table folder, so never read as landing data.
         for path, data in outputs:
-            _write_atomically(path, data, state_path.parent)
+            write_atomic(path, data, scratch=state_path.parent)
         new_state = {
             "version": STATE_VERSION,
             "source": identity,
@@ -412,5 +383,5 @@ def import_backoffice(dsn: str, landing_dir: Path, *, full: bool = False) -> dic
         }
         state_bytes = (json.dumps(new_state, indent=2, sort_keys=True) + "\n").encode("utf-8")
         if not state_path.is_file() or state_path.read_bytes() != state_bytes:
-            _write_atomically(state_path, state_bytes, state_path.parent)
+            write_atomic(state_path, state_bytes)
         return counts

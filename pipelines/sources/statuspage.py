@@ -23,14 +23,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.contract import INCIDENT_IMPACTS, INCIDENTS
+from pipelines.files import write_atomic
+from pipelines.landing import csv_text, jsonl_text
 from pipelines.profile import Profile
+from pipelines.sources import http
+from pipelines.timestamps import iso_utc
 
 SEVERITY = {"none": "minor", "minor": "minor", "major": "major", "critical": "critical"}
 IMPACT_OF_SEVERITY = {"critical": "major_outage", "major": "partial_outage", "minor": "degraded_performance"}
@@ -59,9 +61,7 @@ def _utc(value: str | None, source: str, record: str, field: str) -> datetime | 
 
 
 def _text(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{moment.microsecond:06d}" if moment.microsecond else "") + "Z"
+    return None if moment is None else iso_utc(moment)
 
 
 @dataclass
@@ -120,7 +120,8 @@ def _incident_row(incident: dict, source: str) -> tuple[dict, datetime]:
         raise FeedError(source, record, "status", f"expected an incident status ({', '.join(INCIDENT_STATUSES)}); "
                         f"found {incident['status']!r} (scheduled maintenance is not an incident)")
     if incident["impact"] not in SEVERITY:
-        raise FeedError(source, record, "impact", f"expected one of {', '.join(SEVERITY)}; found {incident['impact']!r}")
+        raise FeedError(source, record, "impact",
+                        f"expected one of {', '.join(SEVERITY)}; found {incident['impact']!r}")
     created = _utc(incident["created_at"], source, record, "created_at")
     started = _utc(incident.get("started_at"), source, record, "started_at") or created
     resolved = _utc(incident.get("resolved_at"), source, record, "resolved_at")
@@ -180,30 +181,6 @@ def _supplement_value(value: object) -> object:
     return value
 
 
-def fetch_feed(url: str, timeout: float = 10) -> str:
-    if not url.startswith("https://"):
-        raise ValueError(f"{url}: only https URLs are fetched")
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (https only, checked above)
-        return response.read().decode("utf-8")
-
-
-def _write_csv(path: Path, columns: list[str], rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    with temporary.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({c: ("" if row.get(c) is None else row[c]) for c in columns} for row in rows)
-    os.replace(temporary, path)
-
-
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
-    os.replace(temporary, path)
-
-
 _JSON_KINDS = {"clients_affected": int, "transactions_affected": int}
 _JSON_BOOLEANS = ("data_loss", "malicious_access", "reputational_impact")
 
@@ -225,14 +202,16 @@ def _json_record(row: dict) -> dict:
 
 def import_statuspage(source: str, landing_dir: Path, profile: Profile, *, supplement: Path | None = None,
                       since: datetime | None = None, until: datetime | None = None, live: bool = False,
-                      timeout: float = 10) -> dict[str, int]:
-    """Map a Statuspage incidents feed (file, or https URL when `live`) into landing_dir/incidents/statuspage.jsonl
-    and landing_dir/incident_impacts/statuspage.csv; with `since`/`until`, only incidents started in
-    [since, until). Return the row counts."""
+                      timeout: float = 10, retries: int = 3) -> dict[str, int]:
+    """Map a Statuspage incidents feed (file, or https URL when `live`: fetched with `timeout` seconds per attempt
+    and up to `retries` retries) into landing_dir/incidents/statuspage.jsonl and
+    landing_dir/incident_impacts/statuspage.csv; with `since`/`until`, only incidents started in [since, until).
+    Return the row counts. Each file is written under a temporary name in landing_dir, where no landing reader
+    looks, and renamed into place."""
     if source.startswith(("http://", "https://")):
         if not live:
             raise ValueError(f"{source}: fetching a live feed needs --live")
-        text = fetch_feed(source, timeout)
+        text = http.fetch(source, timeout=timeout, retries=retries).decode("utf-8")
     else:
         text = Path(source).read_text(encoding="utf-8")
     extra = read_supplement(supplement) if supplement else {}
@@ -253,6 +232,8 @@ def import_statuspage(source: str, landing_dir: Path, profile: Profile, *, suppl
     missing = sorted(set(extra) - {r["incident_id"] for r in incidents})
     if missing:
         raise FeedError(str(supplement), missing[0], "incident_id", "a supplement row for an incident not in the feed")
-    _write_jsonl(landing_dir / "incidents" / "statuspage.jsonl", incidents)
-    _write_csv(landing_dir / "incident_impacts" / "statuspage.csv", INCIDENT_IMPACTS.column_names, impacts)
+    columns = INCIDENT_IMPACTS.column_names
+    write_atomic(landing_dir / INCIDENTS.name / "statuspage.jsonl", jsonl_text(incidents), scratch=landing_dir)
+    write_atomic(landing_dir / INCIDENT_IMPACTS.name / "statuspage.csv",
+                 csv_text(columns, ([row.get(c) for c in columns] for row in impacts)), scratch=landing_dir)
     return {"incidents": len(incidents), "incident_impacts": len(impacts)}
