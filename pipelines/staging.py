@@ -221,7 +221,7 @@ def _merge(reader_errors: list[ContractError], check_errors: list[ContractError]
 
 
 @dataclass(frozen=True)
-class _Plan:
+class _StagingPlan:
     """What an ingestion of one table reads: every file (full), or the new and changed ones only."""
 
     read: list[tuple[str, Path]]
@@ -230,7 +230,8 @@ class _Plan:
     rewritten: bool  # a staged file changed or went away: what was checked against this table must be again
 
 
-def _plan(con: duckdb.DuckDBPyConnection, table: Table, files: list[tuple[str, Path]], profile: Profile) -> _Plan:
+def _staging_plan(con: duckdb.DuckDBPyConnection, table: Table, files: list[tuple[str, Path]],
+                  profile: Profile) -> _StagingPlan:
     staged = {f: (h, n, m) for f, h, n, m in con.execute(
         "SELECT file, sha256, bytes, modified_ns FROM staging.landing_files WHERE table_name = ?",
         [table.name]).fetchall()}
@@ -260,9 +261,9 @@ def _plan(con: duckdb.DuckDBPyConnection, table: Table, files: list[tuple[str, P
     removed = [label for label in staged if label not in present]
     rewritten = bool(changed or removed)
     if upstream_moved or not staged:
-        return _Plan(files, list(staged), True, rewritten)
-    return _Plan([(label, path) for label, path in files if label not in kept], sorted(changed + removed), False,
-                 rewritten)
+        return _StagingPlan(files, list(staged), True, rewritten)
+    return _StagingPlan([(label, path) for label, path in files if label not in kept], sorted(changed + removed),
+                        False, rewritten)
 
 
 def ingest_table(
@@ -273,7 +274,7 @@ def ingest_table(
     create_raw_table(con, table)
     paths = landing_files(landing_dir, table)
     files = [(str(p.relative_to(landing_dir)), p) for p in paths]
-    plan = _plan(con, table, files, profile)
+    plan = _staging_plan(con, table, files, profile)
     reader_errors: list[ContractError] = []
     if not paths:
         formats = ", ".join(f"{table.name}{ext}" for ext in FORMATS)

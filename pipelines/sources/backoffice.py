@@ -226,14 +226,14 @@ def _locked(directory: Path) -> Iterator[None]:
 
 
 @dataclass
-class _Plan:
+class _ImportPlan:
     source: Source
     rows: dict[Key, Row]  # the landing file's rows, to merge into (empty when the table is read in full)
     since: datetime | None  # read rows with updated_at > since; None: all rows
     watermark: datetime | None  # the previous watermark
 
 
-def _plan(landing_dir: Path, state: dict, full: bool) -> list[_Plan]:
+def _import_plan(landing_dir: Path, state: dict, full: bool) -> list[_ImportPlan]:
     plans = []
     for source in SOURCES:
         entry = state.get("tables", {}).get(source.table.name)
@@ -245,17 +245,17 @@ def _plan(landing_dir: Path, state: dict, full: bool) -> list[_Plan]:
             if _sha256(data) == entry.get("sha256"):
                 rows = _parse(source.table, data)
         if rows is None:  # a full read of this table
-            plans.append(_Plan(source, {}, None, None))
+            plans.append(_ImportPlan(source, {}, None, None))
             continue
         try:
             watermark = datetime.fromisoformat(entry["watermark"]) if entry.get("watermark") else None
         except (TypeError, ValueError):  # a watermark file edited by hand: read the table in full
-            plans.append(_Plan(source, {}, None, None))
+            plans.append(_ImportPlan(source, {}, None, None))
             continue
         if watermark is not None and watermark.tzinfo is None:
-            plans.append(_Plan(source, {}, None, None))
+            plans.append(_ImportPlan(source, {}, None, None))
             continue
-        plans.append(_Plan(source, rows, None if watermark is None else watermark - OVERLAP, watermark))
+        plans.append(_ImportPlan(source, rows, None if watermark is None else watermark - OVERLAP, watermark))
     return plans
 
 
@@ -288,7 +288,7 @@ def _relation(conn: psycopg.Connection, name: str) -> tuple[str, str]:
     return found[0], found[1]
 
 
-def _fetch(conn: psycopg.Connection, plan: _Plan, relation: tuple[str, str]) -> tuple[list[Row], datetime | None]:
+def _fetch(conn: psycopg.Connection, plan: _ImportPlan, relation: tuple[str, str]) -> tuple[list[Row], datetime | None]:
     table = plan.source.table
     query = sql.SQL("SELECT {columns}, updated_at FROM {relation}").format(
         columns=sql.SQL(", ").join(sql.Identifier(name) for name in table.column_names),
@@ -314,7 +314,7 @@ def _fetch(conn: psycopg.Connection, plan: _Plan, relation: tuple[str, str]) -> 
     return rows, latest
 
 
-def _read(dsn: str, plans: list[_Plan], state: dict) -> tuple[str, list[tuple[list[Row], datetime | None]]]:
+def _read(dsn: str, plans: list[_ImportPlan], state: dict) -> tuple[str, list[tuple[list[Row], datetime | None]]]:
     """Read every table in one snapshot; return the identity of the source and what each plan read."""
     with _connect(dsn) as conn:
         conn.execute("SET TIME ZONE 'UTC'")
@@ -342,7 +342,7 @@ def import_backoffice(dsn: str, landing_dir: Path, *, full: bool = False) -> dic
     state_path.parent.mkdir(parents=True, exist_ok=True)
     with _locked(state_path.parent):
         state = _read_state(state_path)
-        plans = _plan(landing_dir, state, full)
+        plans = _import_plan(landing_dir, state, full)
         try:
             identity, results = _read(dsn, plans, state)
         except psycopg.Error as exc:
