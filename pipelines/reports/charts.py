@@ -10,9 +10,12 @@ from pipelines.reports.formatting import usd
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 72, 16, 16, 64
-FONT = 'font-family="Inter, sans-serif" font-size="12" fill="#555"'
+# The chart's colours live here only: the SVG carries them as attributes, report.css styles none of its parts.
 PALETTE = ("#1f4e79", "#c55a11", "#2e7d32", "#6a1b9a")  # contrast ≥ 4.5:1 on white
 TOTAL_COLOUR = "#1a1a1a"
+GRID_COLOUR = "#d0d4da"
+TEXT_COLOUR = "#555"
+FONT = f'font-family="Inter, sans-serif" font-size="12" fill="{TEXT_COLOUR}"'
 
 
 def _compact_usd(value: Decimal) -> str:
@@ -65,7 +68,7 @@ def fund_chart(rows: list[dict], title: str, description: str) -> str:
     tick = Decimal(0)
     while tick <= y_max:
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
-                     'stroke="#d0d4da" stroke-width="1"/>')
+                     f'stroke="{GRID_COLOUR}" stroke-width="1"/>')
         parts.append(f'<text x="{LEFT - 8}" y="{y(tick) + 4:.1f}" {FONT} text-anchor="end">'
                      f"{escape(_compact_usd(tick))}</text>")
         tick += step

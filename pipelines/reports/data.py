@@ -2,7 +2,9 @@
 
 Public tables come only from the `public_*` queries: each is an allow-list of public columns with small cells
 already withheld, and the same rows feed the page, the PDF and the CSV/JSON downloads. The `regulator_*` queries
-hold everything, for the confidential report and its attachments.
+hold everything, for the confidential report and its attachments. The public allow-list of definitions and
+corrections (metric_definitions.public) is applied here too, so that the public template prints what it is given.
+`profile_thresholds` holds the profile's thresholds the regulator report states in words.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class ReportData:
     regulators: list[Row]
     funds: list[Row]
     metric_definitions: list[Row]
+    public_definitions: list[Row]  # those the public report defines: metric_definitions.public = 'yes'
+    thresholds: Row  # profile_thresholds.sql
     public: dict[str, list[Row]]  # query name without prefix -> rows
     regulator: dict[str, list[Row]]
     # Figures changed by restatements, oldest first: version, metric, label, unit, old, new, reason, and whether
@@ -55,6 +59,11 @@ class ReportData:
     def metrics(self) -> dict[str, Row]:
         return {row["metric"]: row for row in self.regulator["metrics"]}
 
+    @property
+    def public_corrections(self) -> list[Row]:
+        """The corrections of public figures (annotate's `public`), those the public report may list."""
+        return [c for c in self.corrections if c["public"]]
+
 
 def load_report_data(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
     start, end = window(period)
@@ -64,6 +73,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
         columns = [d[0] for d in cursor.description]
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
+    definitions = sorted(table("metric_definitions"), key=lambda r: r["metric"])
     return ReportData(
         period=period,
         previous_period=previous_month(period),
@@ -72,7 +82,9 @@ def load_report_data(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
         entity=table("entity")[0],
         regulators=table("regulators"),
         funds=table("funds"),
-        metric_definitions=sorted(table("metric_definitions"), key=lambda r: r["metric"]),
+        metric_definitions=definitions,
+        public_definitions=[d for d in definitions if d["public"] == "yes"],
+        thresholds=_rows(con, "profile_thresholds", period)[0],
         public={q.removeprefix("public_"): _rows(con, q, period) for q in report_queries("public")},
         regulator={q.removeprefix("regulator_"): _rows(con, q, period) for q in report_queries("regulator")},
     )

@@ -93,6 +93,20 @@ def label(code: str | None) -> str:
     return NONE if not code else code.replace("_", " ").capitalize()
 
 
+WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+
+
+def in_words(value: int) -> str:
+    """A small whole number as prose spells it (2 → two); from 13 on, in digits."""
+    return WORDS[value] if 0 <= value < len(WORDS) else count(value)
+
+
+def quantity(value: int, noun: str, words: bool = False) -> str:
+    """A number of something, singular for one: quantity(4, "hour") → 4 hours, quantity(1, "month", True) → one
+    month."""
+    return f"{in_words(value) if words else count(value)} {noun}{'' if value == 1 else 's'}"
+
+
 FILTERS = {
     "number": number,
     "usd": usd,
@@ -107,6 +121,8 @@ FILTERS = {
     "day": day,
     "month_name": month_name,
     "label": label,
+    "in_words": in_words,
+    "quantity": quantity,
 }
 
 

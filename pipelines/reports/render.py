@@ -95,6 +95,7 @@ def _context(data: ReportData, version: int, audience: str) -> dict:
     )
     return {
         "data": data,
+        "entity": data.entity,
         "audience": audience,
         "detailed": len(data.regulator["incident_register"]) <= DETAILED_REGISTER_LIMIT,
         "version": version,
@@ -319,7 +320,7 @@ def copy_public_assets(folder: Path) -> None:
 def write_archive(reports_dir: Path, entity: Row, periods: list[dict]) -> Path:
     """reports/index.html: every period with its latest version, replaced atomically."""
     copy_public_assets(reports_dir)
-    page = environment().get_template("archive.html").render(entity=entity, periods=periods)
+    page = environment().get_template("archive.html").render(entity=entity, periods=periods, audience="archive")
     target = reports_dir / "index.html"
     temporary = target.with_name(f".index.html.{os.getpid()}.tmp")
     temporary.write_text(page, encoding="utf-8")
