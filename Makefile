@@ -42,6 +42,7 @@ test: $(STAMP) $(SYSTEM_STAMP)
 	  echo "PostgreSQL did not start (its tests are skipped): $$TRANSPARENCY_TEST_PG_ERROR"; \
 	fi; \
 	trap 'bash scripts/postgres.sh stop' EXIT; trap 'exit 130' INT TERM; \
+	echo "$(BIN)/ruff check ."; $(BIN)/ruff check . || exit 1; \
 	echo "$(BIN)/python -m pytest -q -n 2 -p no:logging"; \
 	$(BIN)/python -m pytest -q -n 2 -p no:logging
 

@@ -288,8 +288,8 @@ def compare_with_marts(result: dict, warehouse: str | Path, period: str) -> list
         statement = con.execute(
             "SELECT fund_id, asset, opening_balance, inflows, outflows, closing_balance "
             "FROM marts.insurance_fund_period WHERE period = ?", [period]).fetchall()
-        paid = con.execute("SELECT value FROM marts.period_metrics WHERE period = ? AND metric = 'compensation_paid_usd'",
-                           [period]).fetchone()
+        paid = con.execute("SELECT value FROM marts.period_metrics "
+                           "WHERE period = ? AND metric = 'compensation_paid_usd'", [period]).fetchone()
         decided = dict(con.execute("SELECT decision, sum(claims) FROM marts.compensation_decisions WHERE period = ? "
                                    "GROUP BY decision", [period]).fetchall())
     days = result["fund_daily"]

@@ -150,7 +150,7 @@ def child_prefill(args: dict) -> dict:
 
 
 def child_generate(args: dict) -> dict:
-    from pipelines.demo_large import generate_large
+    from pipelines.demo import generate_large
     from pipelines.profile import load_profile
 
     started = time.perf_counter()
@@ -321,7 +321,8 @@ def cross_check(data: DataSet, warehouse: str, have_pandas: bool) -> list[str]:
     floor_result = pickle.loads((data.dir / "floor.pickle").read_bytes())
     figures = references.summary(floor_result)
     lines = [f"figures: fund closing ${figures['fund_closing_usd']:,.2f} on {figures['fund_assets']} fund/assets, "
-             f"compensation paid ${figures['compensation_paid_usd']:,.2f}, {figures['claims_decided']:,} claims decided"]
+             f"compensation paid ${figures['compensation_paid_usd']:,.2f}, "
+             f"{figures['claims_decided']:,} claims decided"]
     if have_pandas:
         problems = references.compare(floor_result, pickle.loads((data.dir / "pandas.pickle").read_bytes()))
         lines.append("floor = pandas (to the cent): " + ("yes" if not problems else f"NO: {problems[:5]}"))
@@ -421,7 +422,8 @@ def main() -> None:
                            f"Scale benchmark: the same month on {args.history} months of history")
         print()
         print(f"history cost: total {result['total']:.1f} s with {args.history} months vs {baseline['total']:.1f} s "
-              f"without = {result['total'] / baseline['total']:.2f}× (marts {result['marts'] / baseline['marts']:.2f}×)")
+              f"without = {result['total'] / baseline['total']:.2f}× "
+              f"(marts {result['marts'] / baseline['marts']:.2f}×)")
 
 
 def _make_signing_keys(home: Path) -> None:

@@ -58,6 +58,13 @@ def main(
                        verbose)
 
 
+def _month(text: str) -> str:
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        _fail(str(exc))
+
+
 def _profile(settings: Settings):
     try:
         return load_profile(Path(settings.profile) if settings.profile else None)
@@ -144,13 +151,22 @@ def demo(
     scale: Annotated[
         str | None,
         typer.Option(help="Exchange-sized months as Parquet: 'large' (30 million fund movements, 1 million claims "
-                     "and payouts, 1,000 incidents a month) or a factor of that, e.g. 0.1."),
+                     "and payouts, 1,000 incidents a month), 'medium', 'small', 'tiny' (0.1, 0.01, 0.001 of that) "
+                     "or any factor, e.g. 0.05."),
     ] = None,
 ) -> None:
     """Generate demo data into the landing directory, then build and publish every month of it."""
     settings: Settings = ctx.obj
-    last = parse_month(end_month) if end_month else last_complete_month(datetime.now(UTC).date())
+    last = _month(end_month) if end_month else last_complete_month(datetime.now(UTC).date())
     periods = months_ending(last, months)
+    factor = None
+    if scale is not None:  # checked before the landing files of an earlier set are removed
+        from pipelines.demo import parse_scale
+
+        try:
+            factor = parse_scale(scale)
+        except ValueError as exc:
+            _fail(f"--scale: {exc}")
     typer.echo(f"Generating {months} months of demo data ({periods[0]} to {periods[-1]}) into {settings.landing}")
     from pipelines.contract import TABLES
     from pipelines.landing import clear_landing
@@ -158,17 +174,13 @@ def demo(
     removed = clear_landing(settings.landing, TABLES)
     if removed:
         typer.echo(f"  replaced {removed} landing files of an earlier set")
-    if scale is None:
-        from pipelines.demo_data import generate_demo
+    if factor is None:
+        from pipelines.demo import generate_demo
 
         counts = generate_demo(settings.landing, periods[0], months, seed, _profile(settings))
     else:
-        from pipelines.demo_large import generate_large
+        from pipelines.demo import generate_large
 
-        try:
-            factor = 1.0 if scale == "large" else float(scale)
-        except ValueError:
-            _fail(f"--scale {scale!r}: expected 'large' or a number")
         counts = generate_large(settings.landing, periods[0], months, factor, seed, _profile(settings))
     for table, rows in counts.items():
         typer.echo(f"  {table}: {rows} rows")
@@ -179,16 +191,11 @@ def demo(
 def run(
     ctx: typer.Context,
     period: Annotated[str, typer.Option(help="The month to build and publish, YYYY-MM.")],
-    reason: Annotated[
-        str | None, typer.Option(help="Why a restated month changed, for its corrections log (default: late data).")
-    ] = None,
+    reason: Annotated[str | None, typer.Option(
+        help="Why a restated month changed, for its corrections log (default: late data).")] = None,
 ) -> None:
     """Ingest, aggregate and publish one month: the same assets the monthly schedule runs."""
-    try:
-        parse_month(period)
-    except ValueError as exc:
-        _fail(str(exc))
-    _publish(ctx.obj, [period], reason)
+    _publish(ctx.obj, [_month(period)], reason)
 
 
 @app.command()
@@ -224,10 +231,7 @@ def sql_command(
     """Run one SQL file for a month as the pipeline runs it (its windows and the intermediates it names set up
     first) on the warehouse, read-only, and print its rows."""
     settings: Settings = ctx.obj
-    try:
-        parse_month(period)
-    except ValueError as exc:
-        _fail(str(exc))
+    _month(period)
     if not settings.warehouse.is_file():
         _fail(f"{settings.warehouse}: no warehouse yet; build a month first (transparency run or demo)")
     import csv
@@ -317,7 +321,8 @@ def import_insurance_fund_command(
     ctx: typer.Context,
     exchange: Annotated[str, typer.Option(help="binance, okx, bybit or bitmex.")],
     sources: Annotated[list[str], typer.Argument(help="Saved responses (files or folders), or https URLs (--live).")],
-    fund_id: Annotated[str | None, typer.Option(help="Fund code to record (default: derived from the response).")] = None,
+    fund_id: Annotated[str | None, typer.Option(help="Fund code to record (default: derived from the response).")]
+    = None,
     live: Annotated[bool, typer.Option(help="Allow fetching https URLs (with timeouts and retries).")] = False,
 ) -> None:
     """Insurance-fund balances (and OKX's typed events as movements) from an exchange's public API response."""

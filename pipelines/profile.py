@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-DEMO_PROFILE = resources.files("pipelines") / "demo_profile.toml"
+DEMO_PROFILE = resources.files("pipelines") / "demo" / "profile.toml"
 
 
 class _Strict(BaseModel):
@@ -101,7 +101,7 @@ class Profile(_Strict):
     statuspage_components: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
-    def _components_name_services(self) -> "Profile":
+    def _components_name_services(self) -> Profile:
         unknown = sorted({v for v in self.statuspage_components.values() if v != "-"} - set(self.service_codes))
         if unknown:
             raise ValueError(f"statuspage_components name services the profile does not have: {', '.join(unknown)}")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.files import replace_dir
 from pipelines.signing import SigningKey, sign_pdf, verify_pdf_signature
 
 MANIFEST = "manifest.json"
@@ -149,7 +150,8 @@ def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConne
         "pipeline_version": pipeline_version(),
         # what laid the PDFs out: it changes their bytes, never what they say (the sources)
         "renderer": renderer,
-        "files": {name: {"sha256": sha256(path), "bytes": path.stat().st_size} for name, path in _files(folder).items()},
+        "files": {name: {"sha256": sha256(path), "bytes": path.stat().st_size}
+                  for name, path in _files(folder).items()},
         "sources": content.sources,
         "signed_files": list(SIGNED_FILES),
         "inputs": content.inputs,
@@ -190,15 +192,6 @@ def period_lock(reports_dir: Path, period: str):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make a rename or a new entry in `folder` durable."""
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
-
-
 def publish(built: Path, reports_dir: Path, period: str, version: int, con: duckdb.DuckDBPyConnection,
             signature: Signature, corrections_log: list[dict], content: Content, renderer: dict[str, str]) -> Path:
     """Copy a built version into reports/<period>/v<version> atomically, signed and with its manifest."""
@@ -217,15 +210,7 @@ def publish(built: Path, reports_dir: Path, period: str, version: int, con: duck
     manifest = json.dumps(_manifest(temporary, period, version, con, content, renderer), indent=1, sort_keys=True)
     (temporary / MANIFEST).write_text(manifest + "\n", encoding="utf-8")
     crash_point("manifest")
-    for path in temporary.rglob("*"):  # the bytes are on disk before the name points at them
-        if path.is_file():
-            with open(path, "rb") as handle:
-                os.fsync(handle.fileno())
-        else:
-            fsync_dir(path)
-    fsync_dir(temporary)
-    os.rename(temporary, target)
-    fsync_dir(target.parent)
+    replace_dir(temporary, target)
     crash_point("renamed")
     return target
 
@@ -254,7 +239,7 @@ def deliver(version_folder: Path, outbox: Path, regulators: list[dict], prepared
             "prepared_at": prepared_at,
         }
         (temporary / "delivery.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-        os.rename(temporary, folder)
+        replace_dir(temporary, folder)
         delivered.append(folder)
     return delivered
 

@@ -18,7 +18,8 @@ REFERENCE_TABLES = ("entity", "services", "funds", "regulators", "classification
 
 def _classification_columns() -> list[tuple[str, str]]:
     types = {int: "INTEGER"}
-    return [(name, types.get(field.annotation, "DECIMAL(18, 6)")) for name, field in Classification.model_fields.items()]
+    return [(name, types.get(field.annotation, "DECIMAL(18, 6)"))
+            for name, field in Classification.model_fields.items()]
 
 
 def load_reference(con: duckdb.DuckDBPyConnection, profile: Profile) -> dict[str, int]:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.contract import TABLES_BY_NAME
 from pipelines.checks import FAILED_PERIODS
+from pipelines.contract import TABLES_BY_NAME
+from pipelines.files import fsync_dir, fsync_file
 from pipelines.sql import SQL_DIR, names, read_sql
 from pipelines.validation import quote
 
@@ -89,7 +90,7 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, in
         temporary.unlink(missing_ok=True)
         raise
     con.execute("DETACH snapshot")
-    with open(temporary, "rb") as handle:  # the bytes are on disk before the name points at them
-        os.fsync(handle.fileno())
+    fsync_file(temporary)  # the bytes are on disk before the name points at them
     os.replace(temporary, target)
+    fsync_dir(target.parent)
     return counts

@@ -200,7 +200,8 @@ def _reference_sql(table: Table, column: str, target_table: str, target: str) ->
                'a ' || ? || ' present in ' || ? AS expected, {quote(column)} AS found
         FROM {raw_table(table)} AS r
         WHERE {quote(column)} IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM staging.{quote(target_table)} AS t WHERE t.{quote(target)} = r.{quote(column)})"""
+          AND NOT EXISTS (SELECT 1 FROM staging.{quote(target_table)} AS t
+                          WHERE t.{quote(target)} = r.{quote(column)})"""
 
 
 def _priced_sql(table: Table, asset: str, time: str) -> str:

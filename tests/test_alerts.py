@@ -14,9 +14,9 @@ from landing_builder import valid_tables, write_landing
 from smtp_server import PASSWORD, SmtpServer, free_port
 
 from pipelines.alerts import Alert, notify
-from pipelines.materialize import materialize
 from pipelines.defs.alerts import publication_failure_alert
 from pipelines.defs.resources import LandingResource, make_resources
+from pipelines.materialize import materialize
 from pipelines.profile import DEMO_PROFILE, load_profile
 
 MAY = "2026-05-01"

@@ -104,7 +104,8 @@ def test_a_fund_asset_first_held_later_does_not_block_earlier_months(tmp_path):
     from pipelines.warehouse import connect
 
     with connect(tmp_path / "wh.duckdb", read_only=True) as con:
-        assets = con.execute("SELECT DISTINCT asset FROM marts.insurance_fund_period WHERE period = '2026-05'").fetchall()
+        assets = con.execute("SELECT DISTINCT asset FROM marts.insurance_fund_period "
+                             "WHERE period = '2026-05'").fetchall()
     assert assets == [("BTC",)]
 
 

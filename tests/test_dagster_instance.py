@@ -20,7 +20,7 @@ import duckdb
 import pytest
 from smtp_server import PASSWORD, SmtpServer, free_port
 
-from pipelines.demo_data import generate_demo
+from pipelines.demo import generate_demo
 from pipelines.profile import DEMO_PROFILE, load_profile
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,7 @@ import csv
 import json
 import re
 from collections import Counter, defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,14 +19,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.contract import DECISIONS, REJECTION_REASONS, TABLES_BY_NAME
-from pipelines.demo_data import generate_demo
+from pipelines.demo import generate_demo
 from pipelines.profile import load_profile
 
 FIRST_MONTH = "2026-05"
 MONTHS = 3
 SEED = 7
-START = datetime(2026, 5, 1, tzinfo=timezone.utc)
-END = datetime(2026, 8, 1, tzinfo=timezone.utc)
+START = datetime(2026, 5, 1, tzinfo=UTC)
+END = datetime(2026, 8, 1, tzinfo=UTC)
 FILES = {
     "prices": "prices.csv",
     "incidents": "incidents.jsonl",

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.contract import TABLES, Kind
-from pipelines.demo_large import generate_large, parse_scale
+from pipelines.demo import generate_large, parse_scale
 from pipelines.profile import load_profile
 from pipelines.staging import validate_landing
 
@@ -82,7 +82,7 @@ def test_one_file_per_table_and_month_with_the_contract_columns_and_types(landin
 
 def test_sizes_follow_the_scale(landing: Path) -> None:
     for month in MONTHS:
-        def rows(table: str) -> int:
+        def rows(table: str, month: str = month) -> int:
             return pq.read_metadata(landing / table / f"{month}.parquet").num_rows
 
         assert rows("insurance_fund_movements") >= 30_000_000 * SCALE
@@ -139,7 +139,7 @@ def test_snapshots_equal_the_previous_one_plus_the_movements_in_between(landing:
         for (t0, b0), (t1, b1) in zip(series, series[1:]):
             assert b1 == b0 + moved[(fund, asset, t0.date())], (fund, asset, t1)
             assert b1 >= 0
-        for (t, balance) in series:
+        for _, balance in series:
             assert balance == balance.quantize(Decimal(10) ** -8)
 
 

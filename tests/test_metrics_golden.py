@@ -37,12 +37,12 @@ import dagster as dg
 import pytest
 from landing_builder import valid_tables, write_landing
 
-from pipelines.materialize import materialize
 from pipelines.defs.resources import make_resources
+from pipelines.materialize import materialize
 from pipelines.warehouse import connect
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_PROFILE = ROOT / "pipelines" / "demo_profile.toml"
+DEMO_PROFILE = ROOT / "pipelines" / "demo" / "profile.toml"
 METRIC_SEED = ROOT / "sql" / "seeds" / "metrics.csv"
 
 MINUTE = timedelta(minutes=1)
@@ -742,8 +742,9 @@ class Data:
                 (p["amount_usd"] for p in paid if p["funding_source"] == "insurance_fund"), Decimal(0)),
             "payouts": Decimal(len(paid)),
             "users_compensated": Decimal(len({self.claims_by_id[p["claim_id"]]["account_ref"] for p in paid})),
-            "users_compensated_insurance_fund": Decimal(len({self.claims_by_id[p["claim_id"]]["account_ref"]
-                                                             for p in paid if p["funding_source"] == "insurance_fund"})),
+            "users_compensated_insurance_fund": Decimal(len({
+                self.claims_by_id[p["claim_id"]]["account_ref"] for p in paid
+                if p["funding_source"] == "insurance_fund"})),
             "payout_latency_hours_median": quantile_cont(latency, Decimal("0.5")),
             "payout_latency_hours_p90": quantile_cont(latency, Decimal("0.9")),
             "payout_latency_hours_max": max(latency, default=None),

@@ -13,9 +13,9 @@ import duckdb
 import pytest
 
 from pipelines.definitions import defs
-from pipelines.materialize import materialize
 from pipelines.defs.resources import make_resources
-from pipelines.demo_data import generate_demo
+from pipelines.demo import generate_demo
+from pipelines.materialize import materialize
 from pipelines.profile import load_profile
 
 TRANSPARENCY = Path(sys.executable).parent / "transparency"

@@ -130,14 +130,14 @@ def test_a_crash_during_publication_leaves_no_partial_version(tmp_path: Path, st
         assert not version.exists()
     recovered = run(workdir, "run", "--period", PERIOD)
     assert recovered.returncode == 0, recovered.stderr
-    assert sorted(p.name for p in (workdir / "reports" / PERIOD).iterdir() if p.name != ".lock") == ["v1"]  # no leftovers
+    left = sorted(p.name for p in (workdir / "reports" / PERIOD).iterdir() if p.name != ".lock")
+    assert left == ["v1"]  # no leftovers
     assert run(workdir, "verify", f"reports/{PERIOD}/v1").returncode == 0
     assert (workdir / "reports" / "outbox" / "CSSF" / f"{PERIOD}-v1" / "delivery.json").is_file()
     assert (workdir / "reports" / "index.html").is_file()
 
 
 def test_a_stale_build_is_not_published(workdir: Path):
-    import dagster as dg
 
     from pipelines.defs.resources import make_resources
     from pipelines.materialize import materialize

@@ -35,10 +35,10 @@ import pytest
 from landing_builder import valid_tables, write_landing
 
 from pipelines.contract import TABLES
-from pipelines.materialize import materialize
 from pipelines.defs.metrics import PREVIOUS_MONTH_SELECTION
 from pipelines.defs.resources import make_resources
-from pipelines.demo_data import generate_demo
+from pipelines.demo import generate_demo
+from pipelines.materialize import materialize
 from pipelines.profile import load_profile
 from pipelines.reports import formatting, render
 from pipelines.reports.data import ReportData, load_report_data, report_queries
@@ -702,7 +702,7 @@ def test_public_page_works_offline(demo):
     folder = demo.public
     text = (folder / "index.html").read_text(encoding="utf-8")
     references = []
-    for tag, attrs in Page(text).elements:
+    for _tag, attrs in Page(text).elements:
         for name, value in attrs.items():
             if name in ("src", "href", "srcset", "poster", "data", "action", "xlink:href", "background"):
                 references.append(value or "")

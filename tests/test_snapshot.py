@@ -11,8 +11,8 @@ import duckdb
 import pytest
 from landing_builder import valid_tables, write_landing
 
-from pipelines.materialize import materialize
 from pipelines.defs.resources import make_resources
+from pipelines.materialize import materialize
 from pipelines.snapshot import snapshot_tables, write_snapshot
 from pipelines.warehouse import connect
 

@@ -54,7 +54,7 @@ def incident(**fields) -> dict:
 
 @pytest.fixture
 def profile(tmp_path):
-    text = (Path(__file__).parents[1] / "pipelines" / "demo_profile.toml").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[1] / "pipelines" / "demo" / "profile.toml").read_text(encoding="utf-8")
     text += '\n[statuspage_components]\n"Withdrawals" = "withdrawals"\n"Spot" = "spot"\n"Notice" = "-"\n'
     path = tmp_path / "profile.toml"
     path.write_text(text, encoding="utf-8")

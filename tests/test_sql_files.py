@@ -12,10 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.defs.resources import make_resources
-from pipelines.demo_data import generate_demo
 from pipelines.definitions import defs
 from pipelines.defs.checks import CHECKS
+from pipelines.defs.resources import make_resources
+from pipelines.demo import generate_demo
 from pipelines.marts import month_windows, query, replace_partition, set_windows
 from pipelines.materialize import materialize
 from pipelines.profile import load_profile
@@ -64,7 +64,8 @@ def test_a_bad_file_or_month_is_refused_clearly(warehouse, tmp_path):
     outside.write_text("SELECT 1")
     result = runner.invoke(app, ["--warehouse", str(warehouse), "sql", str(outside), "--period", PERIOD])
     assert result.exit_code == 1 and "not a SQL file of" in result.output
-    result = runner.invoke(app, ["--warehouse", str(warehouse), "sql", "sql/marts/rolling_30d.sql", "--period", "10-2026"])
+    result = runner.invoke(app, ["--warehouse", str(warehouse), "sql", "sql/marts/rolling_30d.sql",
+                                 "--period", "10-2026"])
     assert result.exit_code == 1 and "is not a month written YYYY-MM" in result.output
     result = runner.invoke(app, ["--warehouse", str(tmp_path / "none.duckdb"), "sql", "sql/marts/rolling_30d.sql",
                                  "--period", PERIOD])
@@ -142,7 +143,8 @@ def test_notification_deadlines_work_over_several_windows():
     con.executemany("INSERT INTO marts.incident_register VALUES (?, ?, true, true, ?, ?, ?, NULL, NULL)",
                     [("2026-04", "APR", t, t, t), ("2026-05", "MAY", t.replace(month=5), t.replace(month=5), None)])
     set_windows(con, month_windows("2026-04") + month_windows("2026-05"))
-    rows = con.execute(f"SELECT period, incident_id, step, status FROM ({SqlFile('marts', 'notification_deadlines').text}) "
+    deadlines = SqlFile("marts", "notification_deadlines").text
+    rows = con.execute(f"SELECT period, incident_id, step, status FROM ({deadlines}) "
                        "WHERE step = 'initial_notification' ORDER BY ALL").fetchall()
     assert rows == [("2026-04", "APR", "initial_notification", "on_time"),
                     ("2026-05", "MAY", "initial_notification", "missing")]

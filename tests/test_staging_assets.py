@@ -5,8 +5,8 @@ from pathlib import Path
 import dagster as dg
 from landing_builder import valid_tables, write_landing
 
-from pipelines.materialize import materialize
 from pipelines.defs.resources import make_resources
+from pipelines.materialize import materialize
 from pipelines.warehouse import connect
 
 STAGING = "key:staging/*"

@@ -119,7 +119,7 @@ def test_touching_a_file_without_changing_it_changes_nothing(landing, con):
 
 def test_a_changed_profile_checks_kept_rows_again(landing, con, tmp_path):
     assert ingest(con, landing, PROFILE).ok
-    text = (Path(__file__).parents[1] / "pipelines" / "demo_profile.toml").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[1] / "pipelines" / "demo" / "profile.toml").read_text(encoding="utf-8")
     path = tmp_path / "profile.toml"
     path.write_text(text.replace('code = "coinm-perp"', 'code = "coin-margined"'), encoding="utf-8")
     result = ingest(con, landing, load_profile(path))

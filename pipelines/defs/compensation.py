@@ -8,5 +8,6 @@ from pipelines.defs.staging_assets import staging_assets
 
 defs = dg.Definitions(assets=[
     staging_assets("compensation", [COMPENSATION_CLAIMS, COMPENSATION_PAYOUTS]),
-    *(mart_asset(name, "compensation") for name in ("compensation_payouts", "compensation_decisions", "claims_backlog")),
+    *(mart_asset(name, "compensation")
+      for name in ("compensation_payouts", "compensation_decisions", "claims_backlog")),
 ])

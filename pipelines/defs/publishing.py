@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from pipelines.defs.partitions import monthly, period_of
 from pipelines.defs.lineage import assets_writing, sql_deps
+from pipelines.defs.partitions import monthly, period_of
 from pipelines.defs.reports import build_stamp, metrics_digest, write_stamp
 from pipelines.defs.resources import LandingResource, ReportsResource, WarehouseResource
 from pipelines.publication import (
@@ -25,6 +25,7 @@ from pipelines.reports.render import write_archive
 from pipelines.signing import signing_key
 from pipelines.snapshot import SNAPSHOT_READS, write_snapshot
 from pipelines.sql import SqlFile, names
+
 
 @dg.asset(
     key=["publishing", "period_publication"],

@@ -30,7 +30,6 @@ from pipelines.reports.render import period_sources, renderer, write_period
 from pipelines.sql import SqlFile, names
 
 
-
 def build_stamp(reports: ReportsResource, period: str) -> Path:
     """Beside the build folder: the version decided for the build and the content it was rendered from, so that
     publication publishes exactly that, and refuses a stale or half-made build."""

@@ -79,7 +79,7 @@ def fund_chart(rows: list[dict], title: str, description: str) -> str:
     lines = [(names[f], PALETTE[n % len(PALETTE)], series[f], "fund") for n, f in enumerate(sorted(series))]
     # lines with more than 4 funds would repeat colours; the legend still names each
     lines.append(("All funds", TOTAL_COLOUR, totals, "total"))
-    for name, colour, points, css in lines:
+    for _name, colour, points, css in lines:
         path = " ".join(
             f"{'M' if j == 0 else 'L'}{x(i):.1f},{y(points[d]):.1f}"
             for j, (i, d) in enumerate((i, d) for i, d in enumerate(days) if points.get(d) is not None)

@@ -15,7 +15,6 @@ import io
 import json
 import multiprocessing
 import os
-import shutil
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ import jinja2
 import weasyprint
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
+from pipelines.files import write_atomic
 from pipelines.reports import formatting
 from pipelines.reports.charts import fund_chart
 from pipelines.reports.data import ReportData, Row
@@ -310,11 +310,7 @@ def write_period(sources: PeriodSources, out_dir: Path) -> None:
 def copy_public_assets(folder: Path) -> None:
     """The page's stylesheet and fonts beside it, each replaced in one step (a reader never sees half a file)."""
     for asset in PUBLIC_ASSETS:
-        target = folder / "assets" / asset
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        shutil.copyfile(ASSETS / asset, temporary)
-        temporary.replace(target)
+        write_atomic(folder / "assets" / asset, (ASSETS / asset).read_bytes())
 
 
 def write_archive(reports_dir: Path, entity: Row, periods: list[dict]) -> Path:
@@ -322,7 +318,5 @@ def write_archive(reports_dir: Path, entity: Row, periods: list[dict]) -> Path:
     copy_public_assets(reports_dir)
     page = environment().get_template("archive.html").render(entity=entity, periods=periods, audience="archive")
     target = reports_dir / "index.html"
-    temporary = target.with_name(f".index.html.{os.getpid()}.tmp")
-    temporary.write_text(page, encoding="utf-8")
-    temporary.replace(target)
+    write_atomic(target, page)
     return target
