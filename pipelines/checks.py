@@ -26,6 +26,12 @@ def run_check(con: duckdb.DuckDBPyConnection, name: str) -> tuple[list[str], lis
     return [d[0] for d in cursor.description], cursor.fetchall()
 
 
+def check_outcomes(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple[str, str, str, int]]:
+    """(asset_key, check_name, severity, failures) of every check recorded for `period`."""
+    return con.execute("SELECT asset_key, check_name, severity, failures FROM marts.check_results WHERE period = ? "
+                       "ORDER BY asset_key, check_name", [period]).fetchall()
+
+
 def record_check(con: duckdb.DuckDBPyConnection, period: str, asset_key: str, check_name: str, severity: str,
                  failures: int) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+import pyarrow as pa
+
 
 class Kind(Enum):
     """How a value is written in the landing files, and what it is stored as."""
@@ -40,6 +42,31 @@ DUCKDB_TYPE = {
 }
 DECIMAL_MAX_INTEGER_DIGITS = 20
 DECIMAL_MAX_FRACTION_DIGITS = 18
+
+# The Arrow type of each kind in the Parquet landing files the project writes (the demo's exchange-scale months).
+ARROW_TYPE = {
+    Kind.ID: pa.string(),
+    Kind.TEXT: pa.string(),
+    Kind.CODE: pa.string(),
+    Kind.ENUM: pa.string(),
+    Kind.TIMESTAMP: pa.timestamp("us", tz="UTC"),
+    Kind.DATE: pa.date32(),
+    Kind.DECIMAL: pa.decimal128(38, 18),
+    Kind.INTEGER: pa.int64(),
+    Kind.BOOLEAN: pa.bool_(),
+    Kind.COUNTRY_LIST: pa.list_(pa.string()),
+}
+
+# The Parquet column types (as DuckDB reads them) each kind accepts in a landing file besides VARCHAR, whose text
+# is then checked as in a CSV.
+PARQUET_TYPES = {
+    Kind.DECIMAL: ("DECIMAL", "BIGINT", "INTEGER", "HUGEINT"),
+    Kind.INTEGER: ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT"),
+    Kind.TIMESTAMP: ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ_NS"),
+    Kind.DATE: ("DATE",),
+    Kind.BOOLEAN: ("BOOLEAN",),
+    Kind.COUNTRY_LIST: ("VARCHAR[]",),
+}
 
 # How each kind is described to a person reading an error message.
 EXPECTED = {
@@ -76,6 +103,10 @@ class Column:
     @property
     def duckdb_type(self) -> str:
         return DUCKDB_TYPE[self.kind]
+
+    @property
+    def arrow_field(self) -> pa.Field:
+        return pa.field(self.name, ARROW_TYPE[self.kind], nullable=self.nullable)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,14 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipelines.contract import DECIMAL_MAX_FRACTION_DIGITS, DECIMAL_MAX_INTEGER_DIGITS, Column, Kind, Table
+from pipelines.contract import (
+    DECIMAL_MAX_FRACTION_DIGITS,
+    DECIMAL_MAX_INTEGER_DIGITS,
+    PARQUET_TYPES,
+    Column,
+    Kind,
+    Table,
+)
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 PARQUET_MAGIC = b"PAR1"
@@ -252,7 +259,8 @@ _JSON_TYPE_EXPECTED = {
 }
 
 
-def _reject_constant(name: str) -> object:
+def reject_json_constant(name: str) -> object:
+    """For json.loads(parse_constant=): NaN and Infinity are no numbers of the contract."""
     raise ValueError(f"{name} is not a number")
 
 
@@ -264,7 +272,7 @@ def _read_jsonl(table: Table, text: str, label: str) -> tuple[list[tuple], list[
         if not line.strip():
             continue
         try:
-            record = json.loads(line, parse_float=_JsonFloat, parse_constant=_reject_constant)
+            record = json.loads(line, parse_float=_JsonFloat, parse_constant=reject_json_constant)
         except ValueError as exc:
             errors.append(ContractError(label, line_no, None, "one JSON object per line", f"invalid JSON: {exc}"))
             continue
@@ -287,19 +295,8 @@ def _read_jsonl(table: Table, text: str, label: str) -> tuple[list[tuple], list[
     return rows, errors
 
 
-# Parquet physical types each kind accepts besides VARCHAR (whose text is then checked like CSV).
-_PARQUET_TYPES = {
-    Kind.DECIMAL: ("DECIMAL", "BIGINT", "INTEGER", "HUGEINT"),
-    Kind.INTEGER: ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT"),
-    Kind.TIMESTAMP: ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ_NS"),
-    Kind.DATE: ("DATE",),
-    Kind.BOOLEAN: ("BOOLEAN",),
-    Kind.COUNTRY_LIST: ("VARCHAR[]",),
-}
-
-
 def _parquet_type_problem(column: Column, duckdb_type: str) -> str | None:
-    accepted = ("VARCHAR", *_PARQUET_TYPES.get(column.kind, ()))
+    accepted = ("VARCHAR", *PARQUET_TYPES.get(column.kind, ()))
     if duckdb_type.startswith("DECIMAL(") and column.kind is Kind.DECIMAL:
         precision, scale = (int(n) for n in duckdb_type[8:-1].split(","))
         if scale > DECIMAL_MAX_FRACTION_DIGITS or precision - scale > DECIMAL_MAX_INTEGER_DIGITS:
@@ -330,7 +327,7 @@ def _read_parquet(con: duckdb.DuckDBPyConnection, table: Table, path: Path, labe
     for column in table.columns:
         problem = column.name in types and _parquet_type_problem(column, types[column.name])
         if problem:
-            expected = f"{column.expected} (Parquet: {' or '.join(_PARQUET_TYPES.get(column.kind, ()) + ('VARCHAR',))})"
+            expected = f"{column.expected} (Parquet: {' or '.join(PARQUET_TYPES.get(column.kind, ()) + ('VARCHAR',))})"
             errors.append(ContractError(label, None, column.name, expected, problem))
     if errors:
         return errors

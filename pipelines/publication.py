@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.checks import check_outcomes
 from pipelines.files import replace_dir
 from pipelines.signing import SigningKey, sign_pdf, verify_pdf_signature
 
@@ -140,10 +141,7 @@ class Signature:
 
 def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConnection, content: Content,
               renderer: dict[str, str]) -> dict:
-    checks = con.execute(
-        "SELECT asset_key, check_name, severity, failures FROM marts.check_results WHERE period = ? "
-        "ORDER BY asset_key, check_name", [period]
-    ).fetchall()
+    checks = check_outcomes(con, period)
     return {
         "period": period,
         "version": version,

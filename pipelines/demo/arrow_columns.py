@@ -11,25 +11,12 @@ from pipelines.contract import TABLES_BY_NAME, Kind
 from pipelines.demo.assets import FUND_SCALE
 
 US = 1_000_000  # microseconds per second
-ARROW_TYPE = {
-    Kind.ID: pa.string(),
-    Kind.TEXT: pa.string(),
-    Kind.CODE: pa.string(),
-    Kind.ENUM: pa.string(),
-    Kind.TIMESTAMP: pa.timestamp("us", tz="UTC"),
-    Kind.DATE: pa.date32(),
-    Kind.DECIMAL: pa.decimal128(38, 18),
-    Kind.INTEGER: pa.int64(),
-    Kind.BOOLEAN: pa.bool_(),
-    Kind.COUNTRY_LIST: pa.list_(pa.string()),
-}
 _DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
 def arrow_schema(table: str) -> pa.Schema:
     """The Arrow schema of a contract table: its columns, in order, with the types the landing files use."""
-    return pa.schema([pa.field(c.name, ARROW_TYPE[c.kind], nullable=c.nullable)
-                      for c in TABLES_BY_NAME[table].columns])
+    return pa.schema([column.arrow_field for column in TABLES_BY_NAME[table].columns])
 
 
 def fixed_strings(*parts: str | tuple[np.ndarray, int], n: int | None = None, base: int = 10) -> pa.Array:
@@ -97,5 +84,5 @@ def rows_to_arrays(table: str, rows: list[dict]) -> dict[str, pa.Array]:
             valid = np.array([v is not None for v in values], dtype=bool)
             out[column.name] = timestamps(np.array([v or 0 for v in values], dtype=np.int64), US, valid=valid)
         else:
-            out[column.name] = pa.array(values, ARROW_TYPE[column.kind])
+            out[column.name] = pa.array(values, column.arrow_field.type)
     return out

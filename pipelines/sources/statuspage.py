@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines.contract import INCIDENT_IMPACTS, INCIDENTS
+from pipelines.contract import INCIDENT_IMPACTS, INCIDENTS, Kind
 from pipelines.files import write_atomic
 from pipelines.landing import csv_text, jsonl_text
 from pipelines.profile import Profile
@@ -181,22 +181,21 @@ def _supplement_value(value: object) -> object:
     return value
 
 
-_JSON_KINDS = {"clients_affected": int, "transactions_affected": int}
-_JSON_BOOLEANS = ("data_loss", "malicious_access", "reputational_impact")
+# How a supplement's text becomes a JSON value of the contract, by the column's kind (others stay text).
+_JSON_VALUE = {
+    Kind.INTEGER: int,
+    Kind.BOOLEAN: lambda text: str(text).lower() == "true",
+    Kind.COUNTRY_LIST: lambda text: text.split(";"),
+}
 
 
 def _json_record(row: dict) -> dict:
     """A supplement-merged incident row as a JSON-lines record of the contract (integers, booleans, lists)."""
     record = {}
-    for column in INCIDENTS.column_names:
-        value = row.get(column)
-        if value is not None and column in _JSON_KINDS:
-            value = int(value)
-        elif value is not None and column in _JSON_BOOLEANS:
-            value = str(value).lower() == "true"
-        elif value is not None and column == "member_states":
-            value = value.split(";")
-        record[column] = value
+    for column in INCIDENTS.columns:
+        value = row.get(column.name)
+        convert = _JSON_VALUE.get(column.kind)
+        record[column.name] = convert(value) if value is not None and convert else value
     return record
 
 

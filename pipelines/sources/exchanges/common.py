@@ -15,7 +15,7 @@ from typing import Any
 
 from pipelines.contract import INSURANCE_FUND_BALANCES, INSURANCE_FUND_MOVEMENTS
 from pipelines.files import atomic_path
-from pipelines.landing import csv_text
+from pipelines.landing import csv_text, reject_json_constant
 from pipelines.timestamps import iso_utc
 from pipelines.validation import DECIMAL_TEXT
 
@@ -218,14 +218,10 @@ def slug(text: str) -> str:
 # --- Responses -----------------------------------------------------------------------------------------------
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
-
-
 def parse_json(data: bytes, file: str) -> Any:
     """A JSON response, its numbers as Decimal (NaN and Infinity refused)."""
     try:
-        return json.loads(data.decode("utf-8-sig"), parse_float=Decimal, parse_constant=_reject_constant)
+        return json.loads(data.decode("utf-8-sig"), parse_float=Decimal, parse_constant=reject_json_constant)
     except UnicodeDecodeError as exc:
         raise ResponseError(file, None, None, f"expected UTF-8 JSON; {exc}") from exc
     except ValueError as exc:
