@@ -14,6 +14,7 @@ from pipelines.corrections import annotate
 from pipelines.defs.lineage import assets_writing, sql_deps
 from pipelines.defs.partitions import monthly, period_of
 from pipelines.defs.resources import ReportsResource, WarehouseResource
+from pipelines.files import write_atomic
 from pipelines.publication import (
     LATE_DATA,
     Content,
@@ -37,8 +38,7 @@ def build_stamp(reports: ReportsResource, period: str) -> Path:
 
 
 def write_stamp(stamp: Path, record: dict) -> None:
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+    write_atomic(stamp, json.dumps(record, sort_keys=True))
 
 
 def metrics_digest(metrics: dict) -> str:

@@ -16,7 +16,7 @@ from pipelines.demo.assets import ASSETS
 from pipelines.demo.fund_ledger import Movements
 from pipelines.demo.funds import Holdings
 from pipelines.demo.window import DAY
-from pipelines.files import write_atomic
+from pipelines.files import atomic_path, write_atomic
 from pipelines.landing import csv_text, jsonl_text
 from pipelines.timestamps import iso_utc
 
@@ -43,7 +43,8 @@ def write_movements(path: Path, holdings: Holdings, movements: Movements) -> Non
     }
     names = TABLES_BY_NAME["insurance_fund_movements"].column_names
     assert sorted(columns) == sorted(names)
-    pq.write_table(pa.table({name: columns[name] for name in names}), path, compression="zstd")
+    with atomic_path(path) as temporary:
+        pq.write_table(pa.table({name: columns[name] for name in names}), temporary, compression="zstd")
 
 
 def _contract_columns(table: str, rows: list[dict]) -> list[Column]:
