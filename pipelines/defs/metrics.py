@@ -6,6 +6,7 @@ import duckdb
 from pipelines.defs.mart_assets import mart_asset
 from pipelines.marts import unclassified_month
 from pipelines.periods import previous_month
+from pipelines.sql import SqlFile, tables_read
 
 
 def previous_month_classified(con: duckdb.DuckDBPyConnection, period: str) -> None:
@@ -21,8 +22,22 @@ period_metrics = mart_asset("period_metrics", "metrics")
 period_metrics_mom = mart_asset("period_metrics_mom", "metrics", precondition=previous_month_classified)
 rolling_30d = mart_asset("rolling_30d", "metrics")
 
-# What building the month before for month over month takes (the CLI builds them when they are missing).
-PREVIOUS_MONTH_SELECTION = " or ".join(
-    f"key:marts/{name}" for name in ("incident_classification", "incident_register", "notification_deadlines"))
+
+
+def marts_read_of_the_month_before() -> list[str]:
+    """The marts month over month reads of the month before (through its windows), and the marts they read."""
+    mom = SqlFile("marts", "period_metrics_mom")
+    pending = [t for t in tables_read(mom) - mom.stored_tables if t.startswith("marts.")]
+    found: set[str] = set()
+    while pending:
+        name = pending.pop().removeprefix("marts.")
+        if name not in found:
+            found.add(name)
+            pending += [t for t in tables_read(SqlFile("marts", name)) if t.startswith("marts.")]
+    return sorted(found)
+
+
+# What the CLI builds for the month before when it is missing.
+PREVIOUS_MONTH_SELECTION = " or ".join(f"key:marts/{name}" for name in marts_read_of_the_month_before())
 
 defs = dg.Definitions(assets=[period_metrics, period_metrics_mom, rolling_30d])
