@@ -1,4 +1,5 @@
-"""The analyst snapshot: a separate DuckDB file, schema `analytics`, every table and column commented.
+"""The analyst snapshot: a separate DuckDB file, its tables in the file's default schema (so that `SELECT * FROM
+period_metrics` works as soon as it is opened, and `analytics.period_metrics` too), every table and column commented.
 
 It is written to a temporary file beside the target and moved into place with an atomic rename, so an analyst who
 has the previous snapshot open keeps reading it undisturbed (the open file lives on until closed), a new
@@ -52,8 +53,8 @@ def _literal(text: str) -> str:
 
 
 def _write_contents(con: duckdb.DuckDBPyConnection, doc: dict, counts: dict[str, int]) -> None:
-    """`analytics.snapshot_contents`: what the file holds, written last, so a reader can check it is whole."""
-    name = "snapshot.analytics.snapshot_contents"
+    """`snapshot_contents`: what the file holds, written last, so a reader can check it is whole."""
+    name = "snapshot.main.snapshot_contents"
     con.execute(f"CREATE TABLE {name} (table_name VARCHAR, row_count BIGINT)")
     con.executemany(f"INSERT INTO {name} VALUES (?, ?)", sorted(counts.items()))
     con.execute(f"COMMENT ON TABLE {name} IS {_literal(doc['tables']['snapshot_contents'])}")
@@ -72,9 +73,8 @@ def write_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, in
     con.execute(CHECKED_PERIODS)
     con.execute("ATTACH ? AS snapshot", [str(temporary)])
     try:
-        con.execute("CREATE SCHEMA snapshot.analytics")
         for table in snapshot_tables():
-            name = f"snapshot.analytics.{quote(table)}"
+            name = f"snapshot.main.{quote(table)}"
             con.execute(f"CREATE TABLE {name} AS {read_sql('analytics', table)}")
             con.execute(f"COMMENT ON TABLE {name} IS {_literal(doc['tables'][table])}")
             columns = [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]

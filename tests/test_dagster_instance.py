@@ -163,7 +163,7 @@ def test_a_backfill_of_three_months_from_the_webserver_runs_one_at_a_time_and_pu
         assert (root / "reports" / month / "v1" / "manifest.json").is_file()
         assert not (root / "reports" / month / "v2").exists()
     with duckdb.connect(str(root / "reports" / "analytics.duckdb"), read_only=True) as con:
-        periods = con.execute("SELECT DISTINCT period FROM analytics.analytics.period_metrics ORDER BY 1").fetchall()
+        periods = con.execute("SELECT DISTINCT period FROM period_metrics ORDER BY 1").fetchall()
     assert [p for (p,) in periods] == MONTHS
 
 

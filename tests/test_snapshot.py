@@ -30,9 +30,9 @@ def built(tmp_path_factory) -> Path:
 def test_every_table_and_column_is_commented(built: Path):
     with duckdb.connect(str(built / "reports" / "analytics.duckdb"), read_only=True) as con:
         tables = con.execute(
-            "SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'analytics'").fetchall()
+            "SELECT table_name, comment FROM duckdb_tables() WHERE database_name = 'analytics'").fetchall()
         columns = con.execute(
-            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE schema_name = 'analytics'"
+            "SELECT table_name, column_name, comment FROM duckdb_columns() WHERE database_name = 'analytics'"
         ).fetchall()
     assert sorted(t for t, _ in tables) == sorted([*snapshot_tables(), "snapshot_contents"])
     assert all(comment for _, comment in tables)
@@ -40,10 +40,20 @@ def test_every_table_and_column_is_commented(built: Path):
     assert {"period_metrics", "rolling_30d", "service_availability", "insurance_fund_daily"} <= {t for t, _ in tables}
 
 
+def test_an_analysts_first_queries_work_as_typed(built: Path):
+    """Right after opening the file: the bare name, the file-qualified name, and the old habit `USE analytics`."""
+    with duckdb.connect(str(built / "reports" / "analytics.duckdb"), read_only=True) as con:
+        rows = con.execute("SELECT count(*) FROM period_metrics").fetchone()[0]
+        assert rows > 0
+        assert con.execute("SELECT count(*) FROM analytics.period_metrics").fetchone()[0] == rows
+        con.execute("USE analytics")
+        assert con.execute("SELECT count(*) FROM period_metrics").fetchone()[0] == rows
+
+
 def test_confidential_columns_are_marked(built: Path):
     with duckdb.connect(str(built / "reports" / "analytics.duckdb"), read_only=True) as con:
         comment = con.execute(
-            "SELECT comment FROM duckdb_columns() WHERE schema_name = 'analytics' "
+            "SELECT comment FROM duckdb_columns() WHERE database_name = 'analytics' "
             "AND table_name = 'compensation_claims' AND column_name = 'account_ref'").fetchone()[0]
     assert "Confidential" in comment
 
@@ -64,9 +74,7 @@ READER = textwrap.dedent("""
         return len(contents)
 
     def session():
-        con = duckdb.connect(path, read_only=True)
-        con.execute("USE analytics")  # the file's catalog and its schema are both `analytics`
-        return con
+        return duckdb.connect(path, read_only=True)
 
     held = session() if mode == "hold" else None
     reads, problems = 0, []
@@ -114,7 +122,6 @@ def test_a_month_that_failed_a_blocking_check_is_left_out(built: Path, tmp_path:
                     "WHERE period = '2026-05' AND check_name = 'insurance_fund_reconciles'")
         write_snapshot(con, tmp_path / "analytics.duckdb")
     with duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True) as con:
-        con.execute("USE analytics")
         assert con.execute("SELECT count(*) FROM period_metrics").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM insurance_fund_period").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 2  # inputs stay: they were valid

@@ -82,8 +82,8 @@ def period_publication(
                 | set(assets_writing(SNAPSHOT_READS, "pipelines/snapshot.py")), key=dg.AssetKey.to_user_string),
     group_name="publishing",
     kinds={"duckdb"},
-    description="reports/analytics.duckdb: the read-only analyst copy (schema analytics, every table and column "
-    "commented), written beside the target and renamed into place.",
+    description="reports/analytics.duckdb: the read-only analyst copy (tables in its default schema, every table "
+    "and column commented), written beside the target and renamed into place.",
 )
 def analytics_snapshot(warehouse: WarehouseResource, reports: ReportsResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
