@@ -79,7 +79,7 @@ def _materialize(settings: Settings, selection: str, partition: str | None = Non
     import dagster as dg
 
     from pipelines.defs.resources import make_resources
-    from pipelines.materialize import asset_job, materialize
+    from pipelines.materialize import asset_job, execute
     from pipelines.progress import StepProgress
 
     resources = make_resources(str(settings.landing), str(settings.warehouse), settings.profile, str(settings.reports))
@@ -88,8 +88,8 @@ def _materialize(settings: Settings, selection: str, partition: str | None = Non
         job = asset_job(selection, resources,
                         loggers={"progress": progress.logger_def(), "console": dg.colored_console_logger})
         progress.expect(len(job.graph.nodes))
-        result = materialize(
-            resources, job=job, period=partition, instance=instance, tags={"launched_by": "transparency-cli"},
+        result = execute(
+            job, partition, instance=instance, tags={"launched_by": "transparency-cli"},
             run_config={
                 # Dagster's own step-by-step log only with --verbose (and in the UI when DAGSTER_HOME is set).
                 "loggers": {"progress": {}, **({"console": {"config": {"log_level": "DEBUG"}}} if settings.verbose

@@ -22,13 +22,17 @@ def asset_job(selection: str | dg.AssetSelection, resources: dict, loggers: dict
     ).resolve_job_def(JOB)
 
 
-def materialize(resources: dict, selection: str | dg.AssetSelection | None = None, period: str | None = None, *,
-                instance: dg.DagsterInstance | None = None, run_config: dict | None = None,
-                loggers: dict | None = None, tags: dict | None = None,
-                job: dg.JobDefinition | None = None) -> dg.ExecuteInProcessResult:
+def materialize(resources: dict, selection: str | dg.AssetSelection | None = None, period: str | None = None,
+                **options) -> dg.ExecuteInProcessResult:
     """Run `selection` (Dagster's selection syntax or an AssetSelection; every asset by default) for the month
-    `period` (YYYY-MM; None for the unpartitioned assets); failures are in the result, not raised."""
-    job = job or asset_job(selection or dg.AssetSelection.all(), resources, loggers)
+    `period` (YYYY-MM; None for the unpartitioned assets); failures are in the result, not raised. `options` as
+    execute's."""
+    return execute(asset_job(selection or dg.AssetSelection.all(), resources), period, **options)
+
+
+def execute(job: dg.JobDefinition, period: str | None = None, *, instance: dg.DagsterInstance | None = None,
+            run_config: dict | None = None, tags: dict | None = None) -> dg.ExecuteInProcessResult:
+    """Run `job` in this process for the month `period`."""
     return job.execute_in_process(
         instance=instance or dg.DagsterInstance.ephemeral(),
         partition_key=f"{period}-01" if period else None,

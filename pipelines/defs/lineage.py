@@ -33,25 +33,27 @@ def assets_writing(tables: set[str], reader: str) -> list[dg.AssetKey]:
     unknown = sorted(tables - TABLE_WRITERS.keys())
     if unknown:
         raise KeyError(f"{reader} reads {', '.join(unknown)}, which no asset writes")
-    return sorted({key for table in tables for key in TABLE_WRITERS[table]}, key=lambda k: k.to_user_string())
+    return sorted({key for table in tables for key in TABLE_WRITERS[table]}, key=dg.AssetKey.to_user_string)
 
 
-def sql_deps(*files: SqlFile) -> list[dg.AssetDep]:
-    """What `files` read, as Dagster dependencies. A mart built over the month before (`-- windows:
-    previous_month`) reads that month's partition of the marts it reads through its intermediates."""
+def sql_deps(*files: SqlFile, python_reads: dict[str, set[str]] | None = None) -> list[dg.AssetDep]:
+    """What `files` read, and the tables Python code reads beside them (`python_reads`: module -> tables), as
+    Dagster dependencies. A mart built over the month before (`-- windows: previous_month`) reads that month's
+    partition of the marts it reads through its intermediates."""
     same_month: set[dg.AssetKey] = set()
     month_before: set[dg.AssetKey] = set()
+    for reader, tables in (python_reads or {}).items():
+        same_month |= set(assets_writing(tables, reader))
     for file in files:
         reader = f"sql/{file.layer}/{file.name}.sql"
-        direct = file.stored_tables
-        through = {t for t in tables_read(file) - direct if t.startswith("marts.")}
+        tables = tables_read(file)
+        through = {t for t in tables - file.stored_tables if t.startswith("marts.")}
         if file.windows == "previous_month":
             month_before |= set(assets_writing(through, reader))
-            same_month |= set(assets_writing(tables_read(file) - through, reader))
-        else:
-            same_month |= set(assets_writing(tables_read(file), reader))
+            tables -= through
+        same_month |= set(assets_writing(tables, reader))
     if same_month & month_before:
         raise ValueError(f"{sorted(k.to_user_string() for k in same_month & month_before)}: read for this month "
                          "and the month before; declare that partition mapping")
     return [dg.AssetDep(key, partition_mapping=PREVIOUS_MONTH if key in month_before else None)
-            for key in sorted(same_month | month_before, key=lambda k: k.to_user_string())]
+            for key in sorted(same_month | month_before, key=dg.AssetKey.to_user_string)]

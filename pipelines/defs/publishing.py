@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from pipelines.defs.lineage import assets_writing, sql_deps
+from pipelines.defs.lineage import sql_deps
 from pipelines.defs.partitions import monthly, period_of
 from pipelines.defs.reports import build_stamp, metrics_digest, write_stamp
 from pipelines.defs.resources import LandingResource, ReportsResource, WarehouseResource
@@ -78,8 +78,8 @@ def period_publication(
 
 @dg.asset(
     key=["publishing", "analytics_snapshot"],
-    deps=sorted({dep.asset_key for dep in sql_deps(*(SqlFile("analytics", name) for name in names("analytics")))}
-                | set(assets_writing(SNAPSHOT_READS, "pipelines/snapshot.py")), key=dg.AssetKey.to_user_string),
+    deps=sql_deps(*(SqlFile("analytics", name) for name in names("analytics")),
+                  python_reads={"pipelines/snapshot.py": SNAPSHOT_READS}),
     group_name="publishing",
     kinds={"duckdb"},
     description="reports/analytics.duckdb: the read-only analyst copy (tables in its default schema, every table "

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.corrections import annotate
-from pipelines.defs.lineage import assets_writing, sql_deps
+from pipelines.defs.lineage import sql_deps
 from pipelines.defs.partitions import monthly, period_of
 from pipelines.defs.resources import ReportsResource, WarehouseResource
 from pipelines.files import write_atomic
@@ -90,9 +90,8 @@ def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period
 
 @dg.asset(
     key=["reports", "period_reports"],
-    deps=sorted({dep.asset_key for dep in sql_deps(*(SqlFile("reports", name) for name in names("reports")))}
-                | set(assets_writing({f"staging.{t}" for t in PROFILE_TABLES}, "pipelines/reports/data.py")),
-                key=dg.AssetKey.to_user_string),
+    deps=sql_deps(*(SqlFile("reports", name) for name in names("reports")),
+                  python_reads={"pipelines/reports/data.py": {f"staging.{t}" for t in PROFILE_TABLES}}),
     partitions_def=monthly,
     group_name="reports",
     kinds={"html", "pdf"},

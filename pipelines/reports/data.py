@@ -28,9 +28,12 @@ def report_queries(prefix: str) -> list[str]:
 
 
 def _rows(con: duckdb.DuckDBPyConnection, name: str, period: str) -> list[Row]:
-    cursor = query(con, SqlFile("reports", name), period)  # over the period's window, its intermediates built
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row)) for row in cursor.fetchall()]
+    return _records(query(con, SqlFile("reports", name), period))  # over the period's window, intermediates built
+
+
+def _records(relation: duckdb.DuckDBPyRelation) -> list[Row]:
+    columns = [d[0] for d in relation.description]
+    return [dict(zip(columns, row)) for row in relation.fetchall()]
 
 
 @dataclass
@@ -68,20 +71,16 @@ class ReportData:
 def load_report_data(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
     start, end = window(period)
 
-    def table(name: str) -> list[Row]:
-        cursor = con.execute(f"SELECT * FROM staging.{name}")
-        columns = [d[0] for d in cursor.description]
-        return [dict(zip(columns, row)) for row in cursor.fetchall()]
-
-    definitions = sorted(table("metric_definitions"), key=lambda r: r["metric"])
+    profile = {name: _records(con.sql(f"SELECT * FROM staging.{name}")) for name in PROFILE_TABLES}
+    definitions = sorted(profile["metric_definitions"], key=lambda r: r["metric"])
     return ReportData(
         period=period,
         previous_period=previous_month(period),
         start=start,
         end=end,
-        entity=table("entity")[0],
-        regulators=table("regulators"),
-        funds=table("funds"),
+        entity=profile["entity"][0],
+        regulators=profile["regulators"],
+        funds=profile["funds"],
         metric_definitions=definitions,
         public_definitions=[d for d in definitions if d["public"] == "yes"],
         thresholds=_rows(con, "profile_thresholds", period)[0],
