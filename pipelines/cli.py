@@ -205,18 +205,86 @@ def verify(
     trust_root: Annotated[
         Path | None, typer.Option(help="Certificate trusted to sign (default: the profile's signing certificate).")
     ] = None,
+    since: Annotated[Path | None, typer.Option(
+        help="A tree head of the publication log saved earlier (log/latest.json then): check that today's log "
+             "still begins with it.")] = None,
 ) -> None:
-    """Re-hash a published version against its manifest and validate its signature."""
+    """Re-hash a published version against its manifest, validate its signature, and check that the signed
+    publication log includes it (and, with --since, that no version logged before was rewritten or removed)."""
+    import json
+
+    from pipelines.publication import verify_version
+    from pipelines.publication_log import latest_head, verify_log
+
     settings: Settings = ctx.obj
     root = trust_root or Path(_profile(settings).signing.certificate)
-    from pipelines.publication import verify_version
-
-    problems = verify_version(version_dir, root if root.is_file() else None)
+    certificate = root if root.is_file() else None
+    problems = verify_version(version_dir, certificate)
+    resolved = version_dir.resolve()
+    reports_dir, version = resolved.parents[1], f"{resolved.parent.name}/{resolved.name}"
+    older = None
+    if since is not None:
+        try:
+            older = json.loads(since.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            _fail(f"{since}: cannot read the saved tree head: {exc}")
+    if certificate is None:
+        problems.append("log: no trusted certificate to check the signed tree heads with")
+    else:
+        problems += [f"log: {p}" for p in verify_log(reports_dir, version, certificate, older)]
     if problems:
         for problem in problems:
             typer.echo(f"{version_dir}: {problem}", err=True)
         _fail(f"{version_dir}: {len(problems)} problems; this version cannot be trusted.")
-    typer.echo(f"{version_dir}: every file matches its manifest and the signature is valid.")
+    head = latest_head(reports_dir)
+    typer.echo(f"{version_dir}: every file matches its manifest and the signature is valid; the version is in the "
+               f"publication log signed at {head['timestamp']} ({head['size']} versions, root {head['root_hash']})"
+               + (f", which extends the one of {older['timestamp']} ({older['size']} versions)." if older else "."))
+
+
+receipt_app = typer.Typer(no_args_is_help=True, help="Compensation receipts (docs/RECEIPTS.md).")
+app.add_typer(receipt_app, name="receipt")
+
+
+@receipt_app.command("verify")
+def receipt_verify(
+    receipt: Annotated[Path, typer.Argument(help="A receipt, <claim>.json.")],
+    version_dir: Annotated[Path | None, typer.Option(
+        help="The published version it names, e.g. reports/2026-10/v1: check the root is the one published.")]
+    = None,
+    account: Annotated[str | None, typer.Option(help="The claimant's account reference: check the claim is "
+                                                     "theirs.")] = None,
+) -> None:
+    """Check a receipt and print what it proves: the claim counted under its month's root, with its decision,
+    approved and paid amounts."""
+    import json
+
+    from pipelines.publication import read_manifest
+    from pipelines.receipts import verify_receipt
+
+    try:
+        data = json.loads(receipt.read_text(encoding="utf-8"))
+        published = read_manifest(version_dir)["compensation_root"] if version_dir else None
+        proven = verify_receipt(data, published, account)
+    except (OSError, ValueError, KeyError) as exc:
+        _fail(f"{receipt}: NOT VALID: {exc}")
+    if version_dir and proven.version != read_manifest(version_dir)["version"]:
+        _fail(f"{receipt}: NOT VALID: a receipt of version {proven.version}, not of {version_dir}")
+    leaf = proven.leaf
+    typer.echo(f"Claim {proven.claim} is counted in the compensation root {proven.root} of {proven.period}, "
+               f"version {proven.version}"
+               + (f" (the root published in {version_dir})" if version_dir else "") + ".")
+    approved = f"{leaf['approved_amount']} {leaf['asset']}" if leaf["approved_amount"] else "nothing"
+    decided = f", decided {leaf['decided_at']}" if leaf["decided_at"] else ""
+    typer.echo(f"  decision: {leaf['decision'].replace('_', ' ')}{decided}"
+               + ("" if leaf["decided_in_period"] else f" (before {proven.period})") + f"; approved: {approved}")
+    for p in leaf["payouts"]:
+        typer.echo(f"  paid {p['amount']} {p['asset']} on {p['paid_at']} = {p['usd']} USD "
+                   f"({p['funding_source'].replace('_', ' ')})")
+    typer.echo("  adds to the root: " + ", ".join(f"{k} {v}" for k, v in proven.sums.items()))
+    typer.echo("  root sums: " + ", ".join(f"{k} {v}" for k, v in proven.root_sums.items()))
+    if account:
+        typer.echo(f"  account: {account} (its commitment matches)")
 
 
 @app.command("sql")

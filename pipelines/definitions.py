@@ -5,7 +5,17 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.defs import alerts, compensation, incidents, insurance_fund, metrics, publishing, reference, reports
+from pipelines.defs import (
+    alerts,
+    compensation,
+    incidents,
+    insurance_fund,
+    metrics,
+    publishing,
+    receipts,
+    reference,
+    reports,
+)
 from pipelines.defs.resources import make_resources
 from pipelines.profile import default_profile_path, load_profile
 
@@ -38,6 +48,7 @@ defs = dg.Definitions.merge(
     compensation.defs,
     insurance_fund.defs,
     metrics.defs,
+    receipts.defs,
     reports.defs,
     publishing.defs,
     alerts.defs,

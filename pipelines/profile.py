@@ -66,6 +66,22 @@ class Signing(_Strict):
     self_signed_demo: bool = False  # make a self-signed pair when missing: demo profiles only
 
 
+class Receipts(_Strict):
+    """The secret that the compensation receipts' salts are derived from (docs/RECEIPTS.md): it makes each month's
+    account commitments, splits and leaf order unguessable, and the same on every run."""
+
+    secret_env: str = "TRANSPARENCY_RECEIPT_SECRET"  # the environment variable holding it (never the secret itself)
+    # used when that variable is unset: demo profiles only, since anyone can read it here
+    insecure_demo_secret: str = ""
+
+    def secret(self) -> bytes:
+        value = os.environ.get(self.secret_env) or self.insecure_demo_secret
+        if not value:
+            raise ProfileError(f"the environment variable {self.secret_env} (receipts.secret_env in the profile) "
+                               "holds the receipts' secret and is not set")
+        return value.encode("utf-8")
+
+
 class Alerts(_Strict):
     """Where operators are told of a failed run or a failed blocking check: e-mail through an SMTP server, and
     optionally a webhook (a JSON POST)."""
@@ -95,6 +111,7 @@ class Profile(_Strict):
     regulators: tuple[Regulator, ...] = Field(min_length=1)
     classification: Classification = Classification()
     signing: Signing
+    receipts: Receipts = Receipts()
     alerts: Alerts | None = None
     # Status-page components → service codes, for `transparency import statuspage`; "-" marks a component that is
     # not a service (a notice, say) and is left out.

@@ -26,6 +26,7 @@ import duckdb
 
 from pipelines.checks import check_outcomes
 from pipelines.files import replace_dir
+from pipelines.receipts import ROOT_FILE
 from pipelines.signing import SigningKey, sign_pdf, verify_pdf_signature
 
 MANIFEST = "manifest.json"
@@ -152,6 +153,8 @@ def _manifest(folder: Path, period: str, version: int, con: duckdb.DuckDBPyConne
                   for name, path in _files(folder).items()},
         "sources": content.sources,
         "signed_files": list(SIGNED_FILES),
+        # the month's compensation root, as public/data/compensation_root.json has it (docs/RECEIPTS.md)
+        "compensation_root": json.loads((folder / ROOT_FILE).read_text(encoding="utf-8")),
         "inputs": content.inputs,
         "checks": [{"asset": a, "check": c, "severity": s, "failures": n} for a, c, s, n in checks],
     }

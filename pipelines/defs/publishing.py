@@ -2,14 +2,19 @@
 archive, and the analyst snapshot."""
 
 import json
+import os
+import shutil
 from datetime import UTC, datetime
 
 import dagster as dg
 
+from pipelines import publication_log
 from pipelines.defs.lineage import sql_deps
 from pipelines.defs.partitions import monthly, period_of
+from pipelines.defs.receipts import secret_of
 from pipelines.defs.reports import build_stamp, metrics_digest, write_stamp
 from pipelines.defs.resources import LandingResource, ReportsResource, WarehouseResource
+from pipelines.files import replace_dir
 from pipelines.publication import (
     Content,
     Signature,
@@ -18,9 +23,11 @@ from pipelines.publication import (
     latest_version,
     period_lock,
     publish,
+    read_manifest,
     version_dir,
     versions,
 )
+from pipelines.receipts import tree_for_month, write_receipts
 from pipelines.reports.render import write_archive
 from pipelines.signing import signing_key
 from pipelines.snapshot import SNAPSHOT_READS, write_snapshot
@@ -34,7 +41,8 @@ from pipelines.sql import SqlFile, names
     group_name="publishing",
     kinds={"pdf"},
     description="reports/YYYY-MM/vN: the version decided by reports/period_reports, signed and published when it is "
-    "new (a published version is never modified), each regulator's outbox, and reports/index.html.",
+    "new (a published version is never modified) and appended to the publication log (reports/log/, a signed tree "
+    "head after it); the version's receipts for the back office; each regulator's outbox; reports/index.html.",
 )
 def period_publication(
     context: dg.AssetExecutionContext,
@@ -62,6 +70,9 @@ def period_publication(
                 publish(built, reports.directory, period, version, con, signature, record["corrections"],
                         Content(**record["content"]), record["renderer"])
                 write_stamp(stamp, {"version": version, "new": False, "metrics": record["metrics"]})
+    key = signing_key(profile)
+    head = publication_log.append(reports.directory, profile.legal_name, key)  # also what a crash left unlogged
+    receipts = write_version_receipts(reports, warehouse, period, version, secret_of(landing))
     # Idempotent: delivers the current version to any regulator that does not have it yet (also after a crash).
     deliver(version_dir(reports.directory, period, version), reports.directory / "outbox",
             [r.model_dump() for r in profile.regulators], prepared_at=datetime.now(UTC).isoformat(timespec="seconds"))
@@ -70,10 +81,33 @@ def period_publication(
         reverse=True,
     )
     write_archive(reports.directory, {"legal_name": profile.legal_name, "lei": profile.lei},
-                  [{"period": p, "version": latest_version(reports.directory, p)} for p in published_periods])
-    context.log.info(f"{period}: {'published v' if new else 'unchanged, still v'}{version}")
+                  [{"period": p, "version": latest_version(reports.directory, p)} for p in published_periods],
+                  publication_log.latest_head(reports.directory))
+    context.log.info(f"{period}: {'published v' if new else 'unchanged, still v'}{version}"
+                     + (f"; log signed at size {head['size']}" if head else ""))
     return dg.MaterializeResult(metadata={"version": version, "new_version": new,
-                                          "path": str(version_dir(reports.directory, period, version))})
+                                          "path": str(version_dir(reports.directory, period, version)),
+                                          "receipts": receipts})
+
+
+def write_version_receipts(reports: ReportsResource, warehouse: WarehouseResource, period: str, version: int,
+                           secret: bytes) -> int:
+    """The back office's receipts of a version, once (into a temporary folder renamed into place): rebuilt from
+    the warehouse, and written only if that gives the root the version published."""
+    folder = reports.receipts_dir(period, version)
+    if folder.exists():
+        return sum(1 for _ in folder.glob("*.json"))
+    published = read_manifest(version_dir(reports.directory, period, version))["compensation_root"]
+    with warehouse.connect() as con:
+        tree, _ = tree_for_month(con, period, secret)
+    if tree.record() != published:
+        raise dg.Failure(f"{period} v{version}: the warehouse now gives another compensation root than the one "
+                         "published; its receipts are not written (publish the month again first)")
+    temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    shutil.rmtree(temporary, ignore_errors=True)
+    count = write_receipts(tree, version, temporary)
+    replace_dir(temporary, folder)
+    return count
 
 
 @dg.asset(

@@ -45,6 +45,16 @@ def metrics_digest(metrics: dict) -> str:
     return hashlib.sha256(json.dumps(metrics, sort_keys=True).encode()).hexdigest()
 
 
+def compensation_root_of(reports: ReportsResource, period: str, inputs: list[dict]) -> dict:
+    """The month's root as reports/compensation_root built it from these very inputs."""
+    path = reports.compensation_root(period)
+    built = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    if built.get("inputs") != inputs:
+        raise dg.Failure(f"{path}: missing or built from other inputs than the warehouse holds; materialise "
+                         "reports/compensation_root first (transparency run does both)")
+    return built["root"]
+
+
 class ReportsConfig(dg.Config):
     reason: str = LATE_DATA  # why a restated month's figures changed, as its corrections entry says
 
@@ -60,6 +70,7 @@ def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period
         data = load_report_data(con, period)
         metrics = current_metrics(con, period)
         inputs = staged_inputs(con)
+    data.compensation_root = compensation_root_of(reports, period, inputs)
 
     def sources_as(version: int, log: list[dict]):
         data.corrections = annotate(data, log, reports.directory, metrics)
@@ -90,8 +101,9 @@ def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period
 
 @dg.asset(
     key=["reports", "period_reports"],
-    deps=sql_deps(*(SqlFile("reports", name) for name in names("reports")),
-                  python_reads={"pipelines/reports/data.py": {f"staging.{t}" for t in PROFILE_TABLES}}),
+    deps=[*sql_deps(*(SqlFile("reports", name) for name in names("reports")),
+                    python_reads={"pipelines/reports/data.py": {f"staging.{t}" for t in PROFILE_TABLES}}),
+          dg.AssetDep(["reports", "compensation_root"])],
     partitions_def=monthly,
     group_name="reports",
     kinds={"html", "pdf"},

@@ -63,6 +63,15 @@ class ReportsResource(dg.ConfigurableResource):
     def build_dir(self, period: str) -> Path:
         return Path(self.build_path) / period
 
+    def compensation_root(self, period: str) -> Path:
+        """Beside the build folder: the month's compensation root and the inputs it was built from."""
+        return Path(self.build_path) / f"{period}.compensation_root.json"
+
+    def receipts_dir(self, period: str, version: int) -> Path:
+        """The back office's receipts of a version: confidential, beside the warehouse and outside reports/, so
+        that nothing published points to them."""
+        return Path(self.build_path).parent / "confidential" / "receipts" / period / f"v{version}"
+
     @property
     def analytics_snapshot(self) -> Path:
         return self.directory / "analytics.duckdb"

@@ -53,6 +53,8 @@ class ReportData:
     # Figures changed by restatements, oldest first: version, metric, label, unit, old, new, reason, and whether
     # the public report must withhold the values (a small cell before or after).
     corrections: list[Row] = field(default_factory=list)
+    # The month's compensation root (pipelines/receipts.py), as public/data/compensation_root.json publishes it.
+    compensation_root: dict | None = None
 
     @property
     def headline(self) -> dict[str, Row]:

@@ -31,6 +31,7 @@ import weasyprint
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from pipelines.files import write_atomic
+from pipelines.receipts import ROOT_FILE
 from pipelines.reports import formatting
 from pipelines.reports.charts import fund_chart
 from pipelines.reports.data import ReportData, Row
@@ -110,6 +111,8 @@ def _context(data: ReportData, version: int, audience: str) -> dict:
                                  description),
         "fund_chart_description": description,
         "downloads": public_download_names(data),
+        "labels": {d["metric"]: d["label"] for d in data.metric_definitions},
+        "archive_root": "../../../",  # reports/, from reports/YYYY-MM/vN/public/
         "fmt": SimpleNamespace(**FILTERS, for_unit=formatting.for_unit, signed=formatting.points),
     }
 
@@ -284,6 +287,8 @@ def period_sources(data: ReportData, version: int) -> PeriodSources:
         files[f"public/data/{name}.csv"] = table_csv(rows)
         files[f"public/data/{name}.json"] = table_json(rows)
     files |= {f"public/assets/{asset}": (ASSETS / asset).read_bytes() for asset in PUBLIC_ASSETS}
+    if data.compensation_root is not None:
+        files[ROOT_FILE] = (json.dumps(data.compensation_root, indent=1) + "\n").encode("utf-8")
     files["public/index.html"] = render_html("public.html", data, version, "public").encode("utf-8")
     stamp = data.end - timedelta(seconds=1)
     pdfs = {
@@ -313,10 +318,19 @@ def copy_public_assets(folder: Path) -> None:
         write_atomic(folder / "assets" / asset, (ASSETS / asset).read_bytes())
 
 
-def write_archive(reports_dir: Path, entity: Row, periods: list[dict]) -> Path:
-    """reports/index.html: every period with its latest version, replaced atomically."""
+# Beside the archive page, for anyone to check a receipt offline: the stand-alone verifier and the format it follows.
+RECEIPT_TOOLS = {"verify_receipt.py": Path(__file__).resolve().parents[1] / "receipt_verifier.py",
+                 "RECEIPTS.md": TEMPLATES.parent / "docs" / "RECEIPTS.md"}
+
+
+def write_archive(reports_dir: Path, entity: Row, periods: list[dict], head: dict | None) -> Path:
+    """reports/index.html: every period with its latest version and the publication log's latest signed head,
+    replaced atomically; the receipt verifier and its format beside it."""
     copy_public_assets(reports_dir)
-    page = environment().get_template("archive.html").render(entity=entity, periods=periods, audience="archive")
+    for name, source in RECEIPT_TOOLS.items():
+        write_atomic(reports_dir / name, source.read_bytes())
+    page = environment().get_template("archive.html").render(entity=entity, periods=periods, head=head,
+                                                             audience="archive")
     target = reports_dir / "index.html"
     write_atomic(target, page)
     return target

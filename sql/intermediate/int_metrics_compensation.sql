@@ -1,8 +1,8 @@
 -- Compensation headline metrics of each window in `windows`, as (window_id, metric, value).
 -- Received: submitted in the window. Decided: decided in it. Pending at end: submitted before the end and not
 -- decided before it (the backlog when the earliest window begins, plus each day's received less decided, so that
--- the claims of earlier months are counted, not grouped by day). Paid: payouts in the window, each day's total of
--- an asset at that day's close. Latency: a claim's first payout minus its submission, for claims whose first
+-- the claims of earlier months are counted, not grouped by day). Paid: payouts in the window, each at its asset's
+-- close on the day it was paid. Latency: a claim's first payout minus its submission, for claims whose first
 -- payout falls in the window.
 -- Windows are whole UTC days, so counts and sums are taken per day first and each window adds up its days: one
 -- pass over the claims and payouts whatever the number of windows (30 for the trailing windows of a month).
@@ -37,11 +37,12 @@ paid_rows AS (
     JOIN staging.compensation_claims AS c USING (claim_id), bounds
     WHERE p.paid_at >= bounds.lo AND p.paid_at < bounds.hi
 ),
-paid_by_asset AS (  -- each day's total of an asset, valued at that day's close
-    SELECT d.day, d.funding_source, d.payouts, usd_value(d.amount, pr.close_usd) AS usd
-    FROM (SELECT day, funding_source, asset, count(*) AS payouts, sum(amount) AS amount
-          FROM paid_rows GROUP BY ALL) AS d
-    LEFT JOIN staging.prices AS pr ON pr.asset = d.asset AND pr.date = d.day
+paid_by_asset AS (  -- each payout valued at its day's close, then summed: the sum of what each user was paid, as
+                    -- the compensation root adds it up (rounding each payout, not each day's total of an asset)
+    SELECT r.day, r.funding_source, count(*) AS payouts, sum(usd_value(r.amount, pr.close_usd)) AS usd
+    FROM paid_rows AS r
+    LEFT JOIN staging.prices AS pr ON pr.asset = r.asset AND pr.date = r.day
+    GROUP BY ALL
 ),
 paid AS (
     SELECT day, sum(payouts) AS payouts, sum(usd) AS usd,

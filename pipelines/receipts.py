@@ -1,0 +1,400 @@
+"""The compensation root of a month and each claimant's receipt (docs/RECEIPTS.md is the exact format).
+
+Every claim decided in the month and every claim paid in it enters a Merkle-sum tree (pipelines/merkle.py) as two
+to four leaves: the claim's data (its account only as a salted commitment) with a part of its sums, so that a
+sibling on a receipt's path shows a random-looking part of one claim, never a claim's amounts. The root's sums are
+the month's published figures; a figure the public report withholds as a small cell is left out of the tree's sums
+altogether, so nothing derived from the root reveals it. Salts, splits and leaf order are derived from the
+profile's secret with HMAC-SHA256: the same inputs give the same root, and nobody without the secret can guess an
+account from its commitment or link a claim's parts.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import rfc8785
+
+from pipelines import merkle
+from pipelines.timestamps import iso_utc
+
+ROOT_FORMAT = "transparency-compensation-root/1"
+RECEIPT_FORMAT = "transparency-compensation-receipt/1"
+ROOT_FILE = "public/data/compensation_root.json"
+DECISIONS = ("approved", "partially_approved", "rejected", "withdrawn")
+INSURANCE_FUND = "insurance_fund"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # the period_metrics metric it adds up to
+    scale: int  # decimal places: sums are integers of 10^-scale units
+
+
+# The sums the tree can carry, in this order; those of a month are the ones its public report does not withhold.
+FIELDS = (
+    *(Field(f"claims_{decision}", 0) for decision in DECISIONS),
+    Field("payouts", 0),
+    Field("compensation_paid_usd", 12),
+    Field("compensation_paid_insurance_fund_usd", 12),
+)
+
+
+USD = Field("usd", 12)  # how a payout's value is written
+
+
+class ReceiptError(ValueError):
+    """A receipt that does not prove what it says, and why."""
+
+
+def canonical(value: object) -> bytes:
+    """RFC 8785 (JSON Canonicalization Scheme) bytes."""
+    return rfc8785.dumps(value)
+
+
+def units(value: Decimal, scale: int) -> int:
+    scaled = value.scaleb(scale)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{value} has more than {scale} decimal places")
+    return int(scaled)
+
+
+def decimal_text(amount: int, scale: int) -> str:
+    """An integer of 10^-scale units as the format writes it: digits, and exactly `scale` decimals when scale > 0."""
+    if scale == 0:
+        return str(amount)
+    whole, fraction = divmod(amount, 10**scale)
+    return f"{whole}.{fraction:0{scale}d}"
+
+
+def _amount(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return text if text != "-0" else "0"
+
+
+def claim_sums(data: dict) -> dict[str, int]:
+    """What one claim adds to each field, from its leaf data: a decision counted once when decided in the month,
+    its payouts of the month, and what they were worth in USD (in all, and paid by the insurance fund)."""
+    sums = {f"claims_{d}": int(data["decided_in_period"] and data["decision"] == d) for d in DECISIONS}
+    sums["payouts"] = len(data["payouts"])
+    paid = [(parse_sum(p["usd"], USD), p["funding_source"]) for p in data["payouts"]]
+    sums["compensation_paid_usd"] = sum(usd for usd, _ in paid)
+    sums["compensation_paid_insurance_fund_usd"] = sum(usd for usd, source in paid if source == INSURANCE_FUND)
+    return sums
+
+
+def committed_fields(metrics: dict[str, Decimal | None], small_cell: dict[str, str], k: int,
+                     withheld_decisions: set[str]) -> list[Field]:
+    """The fields of a month's tree: every field but those the public report withholds. A decision's count is
+    withheld when any of its rows in the public decisions table is (public_compensation_decisions: fewer than k
+    users, or the complement of one that is); the other fields when the figure that governs their small cell
+    (metric_definitions.small_cell) is above 0 and below k."""
+    def small(metric: str) -> bool:
+        value = metrics.get(small_cell.get(metric) or "")
+        return value is not None and 0 < value < k
+
+    return [f for f in FIELDS
+            if not (f.name.removeprefix("claims_") in withheld_decisions if f.name.startswith("claims_")
+                    else small(f.name))]
+
+
+class MonthKey:
+    """HMAC-SHA256 derivations from the secret, separated by month (so months cannot be linked) and by purpose."""
+
+    def __init__(self, secret: bytes, period: str):
+        self._key = hmac.digest(secret, b"transparency-receipts/1 " + period.encode(), "sha256")
+
+    def derive(self, *labels: str) -> bytes:
+        return hmac.digest(self._key, "\x00".join(labels).encode("utf-8"), "sha256")
+
+    def number(self, *labels: str) -> int:
+        return int.from_bytes(self.derive(*labels), "big")
+
+
+def split(total: int, parts: int, key: MonthKey, claim_id: str, field: str) -> list[int]:
+    """`total` as `parts` non-negative integers adding up to it, cut at points drawn from the key (a uniform random
+    composition: each part alone says little about the total)."""
+    cuts = sorted(key.number("cut", claim_id, field, str(i)) % (total + 1) for i in range(parts - 1))
+    bounds = [0, *cuts, total]
+    return [b - a for a, b in zip(bounds, bounds[1:])]
+
+
+def leaf_data(claim: dict, period: str, key: MonthKey) -> dict:
+    """The claim's leaf object, without its part and sums (docs/RECEIPTS.md, "Leaves")."""
+    salt = key.derive("salt", claim["claim_id"])
+    return {
+        "period": period,
+        "claim": claim["claim_id"],
+        "salt": salt.hex(),
+        "account": hashlib.sha256(salt + claim["account_ref"].encode("utf-8")).hexdigest(),
+        "incident": claim["incident_id"],
+        "decision": claim["decision"],
+        "decided_at": iso_utc(claim["decided_at"]) if claim["decided_at"] else None,
+        "decided_in_period": bool(claim["decided_in_period"]),
+        "asset": claim["claimed_asset"],
+        "approved_amount": _amount(claim["approved_amount"]),
+        "payouts": [{"payout": p["payout"], "paid_at": iso_utc(p["paid_at"]), "asset": p["asset"],
+                     "amount": _amount(p["amount"]), "usd": decimal_text(units(p["usd"], 12), 12),
+                     "funding_source": p["funding_source"]} for p in claim["payouts"]],
+    }
+
+
+@dataclass(frozen=True)
+class Leaf:
+    order: int  # the key's shuffle position
+    data: dict  # with part, parts and sums
+
+    @property
+    def claim_id(self) -> str:
+        return self.data["claim"]
+
+
+def sums_text(sums: dict[str, int], fields: list[Field]) -> dict[str, str]:
+    return {f.name: decimal_text(sums[f.name], f.scale) for f in fields}
+
+
+def node_of(data: dict, fields: list[Field]) -> merkle.Node:
+    return merkle.leaf(canonical(data), tuple(parse_sum(data["sums"][f.name], f) for f in fields))
+
+
+def parse_sum(text: object, field: Field) -> int:
+    if not isinstance(text, str) or not _sum_pattern(field.scale).fullmatch(text):
+        raise ReceiptError(f"sum {field.name} = {text!r} is not written as the format requires "
+                           f"(digits{f' with exactly {field.scale} decimals' if field.scale else ''})")
+    return int(text.replace(".", ""))
+
+
+@functools.cache
+def _sum_pattern(scale: int) -> re.Pattern:
+    return re.compile(r"(0|[1-9][0-9]*)" + (rf"\.[0-9]{{{scale}}}" if scale else ""))
+
+
+def leaves_of(claims: Iterable[dict], period: str, secret: bytes, fields: list[Field]) -> list[Leaf]:
+    """Every claim's 2–4 leaves, in the key's shuffled order."""
+    key = MonthKey(secret, period)
+    leaves = []
+    for claim in claims:
+        base = leaf_data(claim, period, key)
+        sums = claim_sums(base)
+        parts = 2 + key.number("parts", claim["claim_id"]) % 3
+        shares = {f.name: split(sums[f.name], parts, key, claim["claim_id"], f.name) for f in fields}
+        for part in range(parts):
+            data = {**base, "part": part, "parts": parts,
+                    "sums": sums_text({name: shares[name][part] for name in shares}, fields)}
+            leaves.append(Leaf(key.number("order", claim["claim_id"], str(part)), data))
+    leaves.sort(key=lambda leaf: (leaf.order, leaf.claim_id, leaf.data["part"]))
+    return leaves
+
+
+@dataclass(frozen=True)
+class Tree:
+    period: str
+    fields: list[Field]
+    leaves: list[Leaf]
+    levels: list[list[merkle.Node]]
+
+    @property
+    def root(self) -> merkle.Node:
+        return self.levels[-1][0]
+
+    def record(self) -> dict:
+        """The public root: hash, fields and sums (no size: with few claims it would tell how many)."""
+        return {
+            "format": ROOT_FORMAT,
+            "period": self.period,
+            "hash": self.root.hash.hex(),
+            "fields": [{"name": f.name, "scale": f.scale} for f in self.fields],
+            "sums": sums_text(dict(zip((f.name for f in self.fields), self.root.sums)), self.fields),
+        }
+
+    def receipts(self, version: int) -> dict[str, dict]:
+        """claim_id -> its receipt: its leaves (by part) with their paths, under this root and version."""
+        record = self.record()
+        by_claim: dict[str, list[dict]] = {}
+        for index, leaf in enumerate(self.leaves):
+            path = merkle.inclusion_path(self.levels, index)
+            by_claim.setdefault(leaf.claim_id, []).append({
+                "index": index,
+                "leaf": leaf.data,
+                "path": [{"hash": n.hash.hex(), "sums": sums_text(dict(zip((f.name for f in self.fields), n.sums)),
+                                                                  self.fields)} for n in path],
+            })
+        return {claim: {"format": RECEIPT_FORMAT, "period": self.period, "version": version,
+                        "root": {k: record[k] for k in ("hash", "fields", "sums")}, "tree_size": len(self.leaves),
+                        "claim": claim, "leaves": sorted(entries, key=lambda e: e["leaf"]["part"])}
+                for claim, entries in by_claim.items()}
+
+
+def build_tree(claims: list[dict], period: str, secret: bytes, fields: list[Field]) -> Tree:
+    """The month's tree. A month without a claim decided or paid has a single empty leaf, so it still has a root."""
+    leaves = leaves_of(claims, period, secret, fields)
+    nodes = ([node_of(leaf.data, fields) for leaf in leaves]
+             or [merkle.leaf(canonical({"period": period, "claims": 0}), tuple(0 for _ in fields))])
+    return Tree(period, fields, leaves, merkle.levels(nodes))
+
+
+def totals(tree: Tree) -> dict[str, Decimal]:
+    """Every field added up over the claims' own data (not through the tree's sums), in the metric's units."""
+    out = dict.fromkeys((f.name for f in FIELDS), 0)
+    for leaf in tree.leaves:
+        if leaf.data["part"] == 0:
+            for name, value in claim_sums(leaf.data).items():
+                out[name] += value
+    return {f.name: Decimal(out[f.name]).scaleb(-f.scale) for f in FIELDS}
+
+
+def root_problems(tree: Tree, metrics: dict[str, Decimal | None]) -> list[dict]:
+    """Where the root or the claims it commits to disagree with period_metrics: each field's total over the claims
+    (withheld fields too), each committed field's root sum, and the claims decided."""
+    problems = []
+    expected = {name: metrics.get(name) or Decimal(0) for name in (f.name for f in FIELDS)}
+    for name, total in totals(tree).items():
+        if total != expected[name]:
+            problems.append({"field": name, "where": "claims", "found": str(total), "period_metrics":
+                             str(expected[name])})
+    for field, value in zip(tree.fields, tree.root.sums):
+        found = Decimal(value).scaleb(-field.scale)
+        if found != expected[field.name]:
+            problems.append({"field": field.name, "where": "root", "found": str(found),
+                             "period_metrics": str(expected[field.name])})
+    decided = sum(1 for leaf in tree.leaves if leaf.data["part"] == 0 and leaf.data["decided_in_period"])
+    if Decimal(decided) != (metrics.get("claims_decided") or 0):
+        problems.append({"field": "claims_decided", "where": "claims", "found": str(decided),
+                         "period_metrics": str(metrics.get("claims_decided"))})
+    return problems
+
+
+def write_receipts(tree: Tree, version: int, folder: Path) -> int:
+    """One JSON file per claim, <claim_id>.json, into `folder` (a new folder)."""
+    folder.mkdir(parents=True)
+    receipts = tree.receipts(version)
+    for claim, receipt in receipts.items():
+        (folder / f"{_file_name(claim)}.json").write_text(json.dumps(receipt, indent=1) + "\n", encoding="utf-8")
+    return len(receipts)
+
+
+def _file_name(claim_id: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in claim_id)
+
+
+# --- verification ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proven:
+    """What a valid receipt proves."""
+
+    claim: str
+    period: str
+    version: int
+    root: str
+    leaf: dict  # the claim's data (part and sums of the first part left out)
+    sums: dict[str, str]  # what the claim adds to each committed field
+    root_sums: dict[str, str]
+
+
+def _hex(value: object, what: str) -> bytes:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise ReceiptError(f"{what} is not 64 lower-case hexadecimal digits")
+    return bytes.fromhex(value)
+
+
+def verify_receipt(receipt: dict, published_root: dict | None = None, account: str | None = None) -> Proven:
+    """Check a receipt; raise ReceiptError naming the first thing that fails."""
+    try:
+        return _verify(receipt, published_root, account)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ReceiptError(f"the receipt is not in the format {RECEIPT_FORMAT}: {exc!r}") from None
+
+
+def _verify(receipt: dict, published_root: dict | None, account: str | None) -> Proven:
+    if receipt.get("format") != RECEIPT_FORMAT:
+        raise ReceiptError(f"format {receipt.get('format')!r} is not {RECEIPT_FORMAT}")
+    root = receipt["root"]
+    fields = [Field(f["name"], f["scale"]) for f in root["fields"]]
+    if [f.name for f in fields] != [f.name for f in FIELDS if f in fields] or any(f not in FIELDS for f in fields):
+        raise ReceiptError("the root's fields are not fields of the format, in its order")
+    size, entries = receipt["tree_size"], receipt["leaves"]
+    if not entries or len(entries) != entries[0]["leaf"]["parts"]:
+        raise ReceiptError("the receipt does not hold every part of the claim")
+    claim_total = dict.fromkeys((f.name for f in fields), 0)
+    first = None
+    for part, entry in enumerate(entries):
+        data = entry["leaf"]
+        if data["part"] != part or data["parts"] != len(entries):
+            raise ReceiptError(f"leaf {part}: part {data['part']} of {data['parts']} where part {part} of "
+                               f"{len(entries)} was expected")
+        common = {k: v for k, v in data.items() if k not in ("part", "sums")}
+        if first is None:
+            first = common
+        elif common != first:
+            raise ReceiptError(f"leaf {part}: its claim data differ from part 0's")
+        if data["period"] != receipt["period"] or data["claim"] != receipt["claim"]:
+            raise ReceiptError(f"leaf {part}: period or claim differ from the receipt's")
+        if set(data["sums"]) != {f.name for f in fields}:
+            raise ReceiptError(f"leaf {part}: its sums are not the root's fields")
+        node = node_of(data, fields)
+        path = [merkle.Node(_hex(p["hash"], f"leaf {part}: path node {i}'s hash"),
+                            tuple(parse_sum(p["sums"][f.name], f) for f in fields))
+                for i, p in enumerate(entry["path"])]
+        try:
+            top = merkle.root_from_path(entry["index"], size, node, path)
+        except merkle.ProofError as exc:
+            raise ReceiptError(f"leaf {part}: {exc}") from None
+        if top.hash.hex() != root["hash"]:
+            raise ReceiptError(f"leaf {part}: its path leads to {top.hash.hex()}, not to the root {root['hash']}")
+        if sums_text(dict(zip((f.name for f in fields), top.sums)), fields) != root["sums"]:
+            raise ReceiptError(f"leaf {part}: its path adds up to other sums than the root's")
+        for f, value in zip(fields, node.sums):
+            claim_total[f.name] += value
+    _hex(first["salt"], "the salt")
+    own = claim_sums(first)
+    for f in fields:
+        if claim_total[f.name] != own[f.name]:
+            raise ReceiptError(f"the parts' {f.name} add up to {decimal_text(claim_total[f.name], f.scale)}, not to "
+                               f"the claim's {decimal_text(own[f.name], f.scale)}")
+    if published_root is not None:
+        for name in ("hash", "fields", "sums"):
+            if published_root.get(name) != root[name]:
+                raise ReceiptError(f"the receipt's root {name} is not the published root's")
+        if published_root.get("period") != receipt["period"]:
+            raise ReceiptError(f"the published root is of {published_root.get('period')}, not {receipt['period']}")
+    if account is not None:
+        commitment = hashlib.sha256(bytes.fromhex(first["salt"]) + account.encode("utf-8")).hexdigest()
+        if commitment != first["account"]:
+            raise ReceiptError(f"the claim is not of account {account}")
+    return Proven(receipt["claim"], receipt["period"], receipt["version"], root["hash"], first,
+                  sums_text(own, fields), root["sums"])
+
+
+# --- the month's tree from the warehouse ---------------------------------------------------------------------------
+
+
+def tree_for_month(con, period: str, secret: bytes) -> tuple[Tree, dict[str, Decimal | None]]:
+    """The month's tree from the warehouse (sql/reports/receipt_claims.sql), with the fields its public report
+    publishes, and the month's period_metrics it must add up to."""
+    from pipelines.marts import query
+    from pipelines.sql import SqlFile
+
+    def records(relation) -> list[dict]:
+        columns = [d[0] for d in relation.description]
+        return [dict(zip(columns, row)) for row in relation.fetchall()]
+
+    claims = records(query(con, SqlFile("reports", "receipt_claims"), period))
+    metrics = dict(con.execute("SELECT metric, value FROM marts.period_metrics WHERE period = ?", [period]).fetchall())
+    small_cell = dict(con.execute("SELECT metric, small_cell FROM staging.metric_definitions").fetchall())
+    k = con.execute("SELECT small_cell_k FROM staging.entity").fetchone()[0]
+    withheld = {row["decision"] for row in records(query(con, SqlFile("reports", "public_compensation_decisions"),
+                                                         period)) if row["suppressed"]}
+    fields = committed_fields(metrics, small_cell, k, withheld)
+    return build_tree(claims, period, secret, fields), metrics
