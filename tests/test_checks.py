@@ -41,6 +41,7 @@ def test_every_check_passes_on_the_valid_set(tmp_path):
         "insurance_fund_complete": True,
         "insurance_fund_daily_drop": True,
         "insurance_fund_without_ledger": True,
+        "compensation_root_matches_period_metrics": True,
     }
     assert (tmp_path / "reports" / "analytics.duckdb").exists()
 

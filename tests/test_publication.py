@@ -115,7 +115,7 @@ def test_one_tampered_byte_fails_verification_naming_the_file(workdir: Path, vic
     assert f"{victim}: sha256" in done.stderr
 
 
-@pytest.mark.parametrize("step", ["copied", "signed", "manifest", "renamed"])
+@pytest.mark.parametrize("step", ["copied", "signed", "manifest", "renamed", "logged"])
 def test_a_crash_during_publication_leaves_no_partial_version(tmp_path: Path, step: str):
     workdir = tmp_path / "work"
     write_landing(workdir / "data" / "landing", valid_tables())
@@ -124,15 +124,20 @@ def test_a_crash_during_publication_leaves_no_partial_version(tmp_path: Path, st
 
     assert crashed.returncode != 0
     version = workdir / "reports" / PERIOD / "v1"
-    if step == "renamed":  # killed just after the rename: the version is whole
-        assert run(workdir, "verify", f"reports/{PERIOD}/v1").returncode == 0
+    if step in ("renamed", "logged"):  # killed after the rename: the version is whole, the log not signed yet
+        checked = run(workdir, "verify", f"reports/{PERIOD}/v1")
+        assert checked.returncode != 0
+        problems = checked.stderr.splitlines()[:-1]
+        assert len(problems) == 1 and problems[0].endswith("log/latest.json: missing; no published version is logged")
     else:
         assert not version.exists()
     recovered = run(workdir, "run", "--period", PERIOD)
     assert recovered.returncode == 0, recovered.stderr
     left = sorted(p.name for p in (workdir / "reports" / PERIOD).iterdir() if p.name != ".lock")
     assert left == ["v1"]  # no leftovers
-    assert run(workdir, "verify", f"reports/{PERIOD}/v1").returncode == 0
+    assert run(workdir, "verify", f"reports/{PERIOD}/v1").returncode == 0  # the log too: logged once, signed
+    assert [json.loads(line)["version"] for line in
+            (workdir / "reports" / "log" / "entries.jsonl").read_text().splitlines()] == [f"{PERIOD}/v1"]
     assert (workdir / "reports" / "outbox" / "CSSF" / f"{PERIOD}-v1" / "delivery.json").is_file()
     assert (workdir / "reports" / "index.html").is_file()
 

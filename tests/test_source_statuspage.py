@@ -175,6 +175,7 @@ def _cmc_prices(path: Path, symbol: str, first: str, last: str) -> list[dict]:
 def _run(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRANSPARENCY_")}
     env["TRANSPARENCY_FIRST_MONTH"] = "2018-01"  # the partitions must reach back to the real data
+    env["TRANSPARENCY_RECEIPT_SECRET"] = "a secret of the test"  # a real profile has no demo secret
     return subprocess.run([str(TRANSPARENCY), "--profile", str(GITHUB), *args], cwd=workdir, env=env,
                           capture_output=True, text=True, timeout=300)
 
