@@ -505,7 +505,7 @@ def test_same_inputs_give_byte_identical_outputs(demo, demo_again):
         entries = [json.loads(line) for line in files["log/entries.jsonl"].decode().splitlines()]
         assert [(e["version"], e["manifest_sha256"]) for e in entries] == [
             (f"{MAY}/v1", hashlib.sha256(files[prefix + "manifest.json"]).hexdigest())]
-    head_shown = re.compile(rb"<dd>[0-9T:.Z-]+</dd>|<code class=\"hash\">[0-9a-f]{64}</code>")
+    head_shown = re.compile(rb"<dd>[^<]*</dd>|<code class=\"hash\">[0-9a-f]{64}</code>")
     assert head_shown.sub(b"", first["index.html"]) == head_shown.sub(b"", second["index.html"])
     logged = {"log/entries.jsonl", "log/latest.json", "log/heads/00000001.json", "index.html"}
     assert set(different) <= {prefix + "manifest.json", *(prefix + name for name in signed), *logged}

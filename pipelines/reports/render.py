@@ -111,7 +111,9 @@ def _context(data: ReportData, version: int, audience: str) -> dict:
                                  description),
         "fund_chart_description": description,
         "downloads": public_download_names(data),
-        "labels": {d["metric"]: d["label"] for d in data.metric_definitions},
+        "definitions": {d["metric"]: d for d in data.metric_definitions},
+        # the root's sums, exact decimal strings, as numbers to display
+        "root_values": {name: Decimal(value) for name, value in (data.compensation_root or {}).get("sums", {}).items()},
         "archive_root": "../../../",  # reports/, from reports/YYYY-MM/vN/public/
         "fmt": SimpleNamespace(**FILTERS, for_unit=formatting.for_unit, signed=formatting.points),
     }
@@ -329,8 +331,9 @@ def write_archive(reports_dir: Path, entity: Row, periods: list[dict], head: dic
     copy_public_assets(reports_dir)
     for name, source in RECEIPT_TOOLS.items():
         write_atomic(reports_dir / name, source.read_bytes())
+    signed_at = datetime.fromisoformat(head["timestamp"].replace("Z", "+00:00")) if head else None
     page = environment().get_template("archive.html").render(entity=entity, periods=periods, head=head,
-                                                             audience="archive")
+                                                             head_signed_at=signed_at, audience="archive")
     target = reports_dir / "index.html"
     write_atomic(target, page)
     return target
