@@ -279,7 +279,9 @@ def write_receipts(tree: Tree, version: int, folder: Path) -> int:
     folder.mkdir(parents=True)
     receipts = tree.receipts(version)
     for claim, receipt in receipts.items():
-        (folder / f"{_file_name(claim)}.json").write_text(json.dumps(receipt, indent=1) + "\n", encoding="utf-8")
+        # compact: a receipt is read by programs, and a month may have a million of them
+        (folder / f"{_file_name(claim)}.json").write_text(json.dumps(receipt, separators=(",", ":")) + "\n",
+                                                          encoding="utf-8")
     return len(receipts)
 
 

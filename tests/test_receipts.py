@@ -337,6 +337,13 @@ def test_an_altered_old_manifest_is_reported(rewritable: Path):
     assert f"{MONTHS[0]}/v1: its manifest has sha256" in done.stderr
 
 
+def test_an_old_version_removed_is_reported(rewritable: Path):
+    shutil.rmtree(rewritable / "reports" / MONTHS[0])
+    done = run(rewritable, "verify", f"reports/{MONTHS[-1]}/v1", "--since", "saved-head.json")
+    assert done.returncode == 1
+    assert f"{MONTHS[0]}/v1: logged at index 0, but its manifest is missing" in done.stderr
+
+
 def test_an_old_version_removed_and_the_log_rewritten_and_re_signed_is_detected_by_a_saved_head(rewritable: Path,
                                                                                               monkeypatch):
     from pipelines.profile import load_profile
