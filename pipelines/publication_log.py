@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import rfc8785
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -28,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from pipelines import merkle
 from pipelines.files import write_atomic
 from pipelines.publication import MANIFEST, crash_point, version_dir, versions
+from pipelines.receipts import canonical
 from pipelines.signing import SigningKey
 from pipelines.timestamps import iso_utc
 
@@ -47,7 +47,7 @@ class Entry:
     manifest_sha256: str
 
     def leaf_data(self) -> bytes:
-        return rfc8785.dumps({"manifest_sha256": self.manifest_sha256, "version": self.version})
+        return canonical({"manifest_sha256": self.manifest_sha256, "version": self.version})
 
     def node(self) -> merkle.Node:
         return merkle.leaf(self.leaf_data())
@@ -65,7 +65,7 @@ def tree_root(entries: list[Entry]) -> bytes:
 
 
 def _signed_bytes(head: dict) -> bytes:
-    return rfc8785.dumps({k: head[k] for k in ("format", "log", "size", "root_hash", "timestamp")})
+    return canonical({k: head[k] for k in ("format", "log", "size", "root_hash", "timestamp")})
 
 
 def _public_key(certificate: Path):

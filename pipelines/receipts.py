@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-import rfc8785
-
 from pipelines import merkle
 from pipelines.timestamps import iso_utc
 
@@ -56,8 +54,30 @@ class ReceiptError(ValueError):
 
 
 def canonical(value: object) -> bytes:
-    """RFC 8785 (JSON Canonicalization Scheme) bytes."""
-    return rfc8785.dumps(value)
+    """RFC 8785 (JSON Canonicalization Scheme) bytes of a leaf or log entry. Their values are objects with ASCII
+    keys, arrays, strings, integers within ±(2^53 − 1), booleans and null, and for those RFC 8785 is exactly the
+    standard library's sorted, compact, UTF-8 JSON (the tests compare it with the rfc8785 library); anything else,
+    a float above all, is refused rather than encoded another way."""
+    _check_canonical_domain(value)
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _check_canonical_domain(value: object) -> None:
+    if isinstance(value, str | bool) or value is None:
+        return
+    if isinstance(value, int):
+        if abs(value) > 2**53 - 1:
+            raise ReceiptError(f"the integer {value} is beyond JSON's exact range")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not (isinstance(key, str) and key.isascii()):
+                raise ReceiptError(f"the key {key!r} is not an ASCII string")
+            _check_canonical_domain(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_canonical_domain(item)
+    else:
+        raise ReceiptError(f"{value!r} ({type(value).__name__}) has no place in a leaf (amounts are strings)")
 
 
 def units(value: Decimal, scale: int) -> int:
@@ -220,15 +240,17 @@ class Tree:
     def receipts(self, version: int) -> dict[str, dict]:
         """claim_id -> its receipt: its leaves (by part) with their paths, under this root and version."""
         record = self.record()
+        names = [f.name for f in self.fields]
+
+        @functools.cache
+        def written(node: merkle.Node) -> dict:  # a node is on the paths of many leaves: written once
+            return {"hash": node.hash.hex(), "sums": sums_text(dict(zip(names, node.sums)), self.fields)}
+
         by_claim: dict[str, list[dict]] = {}
         for index, leaf in enumerate(self.leaves):
             path = merkle.inclusion_path(self.levels, index)
-            by_claim.setdefault(leaf.claim_id, []).append({
-                "index": index,
-                "leaf": leaf.data,
-                "path": [{"hash": n.hash.hex(), "sums": sums_text(dict(zip((f.name for f in self.fields), n.sums)),
-                                                                  self.fields)} for n in path],
-            })
+            by_claim.setdefault(leaf.claim_id, []).append(
+                {"index": index, "leaf": leaf.data, "path": [written(n) for n in path]})
         return {claim: {"format": RECEIPT_FORMAT, "period": self.period, "version": version,
                         "root": {k: record[k] for k in ("hash", "fields", "sums")}, "tree_size": len(self.leaves),
                         "claim": claim, "leaves": sorted(entries, key=lambda e: e["leaf"]["part"])}

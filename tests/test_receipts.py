@@ -375,3 +375,32 @@ def test_a_head_not_signed_by_the_key_is_rejected(rewritable: Path):
     latest.write_text(json.dumps(head))
     done = run(rewritable, "verify", f"reports/{MONTHS[-1]}/v1")
     assert done.returncode == 1 and "is not signed by the key of" in done.stderr
+
+
+JSON_LEAF_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(
+        st.characters(codec="ascii")), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=JSON_LEAF_VALUES)
+def test_leaves_are_canonicalised_as_rfc_8785_says(value):
+    import rfc8785
+
+    from pipelines.receipts import canonical
+
+    assert canonical(value) == rfc8785.dumps(value)
+
+
+def test_the_example_leaves_are_canonicalised_as_rfc_8785_says():
+    import rfc8785
+
+    from pipelines.receipts import canonical
+
+    for leaf in example_tree().leaves:
+        assert canonical(leaf.data) == rfc8785.dumps(leaf.data)
+    with pytest.raises(ReceiptError, match="has no place in a leaf"):
+        canonical({"amount": 0.5})
