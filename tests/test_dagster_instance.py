@@ -110,6 +110,12 @@ class Instance:
         assert data["launchRun"]["__typename"] == "LaunchRunSuccess", data
         return data["launchRun"]["run"]["runId"]
 
+    def failures(self, run_id: str) -> list[str]:
+        """The run's failed steps with their errors, for an assertion's message."""
+        data = graphql(self.port, """query Events($id: ID!) { logsForRun(runId: $id) { ... on EventConnection {
+            events { ... on ExecutionStepFailureEvent { stepKey error { message } } } } } }""", {"id": run_id})
+        return [f"{e['stepKey']}: {e['error']['message']}" for e in data["logsForRun"]["events"] if e]
+
     def wait_for_run(self, run_id: str) -> dict:
         def finished():
             [run] = [r for r in self.runs() if r["runId"] == run_id]
@@ -177,7 +183,7 @@ def test_the_schedule_tick_targets_the_previous_month_and_its_run_succeeds(opera
     [request] = tick.run_requests
     assert request.partition_key == "2026-10-01"
     run_id = instance.launch_run({**request.tags, "dagster/partition": request.partition_key})
-    assert instance.wait_for_run(run_id)["status"] == "SUCCESS"
+    assert instance.wait_for_run(run_id)["status"] == "SUCCESS", instance.failures(run_id)
     assert sorted(p.name for p in (root / "reports" / "2026-10").iterdir() if p.is_dir()) == ["v1"]  # unchanged
 
 
