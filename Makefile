@@ -43,8 +43,8 @@ test: $(STAMP) $(SYSTEM_STAMP)
 	fi; \
 	trap 'bash scripts/postgres.sh stop' EXIT; trap 'exit 130' INT TERM; \
 	echo "$(BIN)/ruff check ."; $(BIN)/ruff check . || exit 1; \
-	echo "$(BIN)/python -m pytest -q -n 2 -p no:logging"; \
-	$(BIN)/python -m pytest -q -n 2 -p no:logging
+	echo "$(BIN)/python -m pytest -q -n 2 --dist loadgroup -p no:logging"; \
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -p no:logging
 
 # The Dagster UI and daemon on the project's instance settings (dagster.yaml).
 dev: $(STAMP) $(SYSTEM_STAMP)

@@ -23,6 +23,10 @@ from smtp_server import PASSWORD, SmtpServer, free_port
 from pipelines.demo import generate_demo
 from pipelines.profile import DEMO_PROFILE, load_profile
 
+# The tests share one instance and run in order (the schedule's run re-publishes what the backfill published):
+# on one worker.
+pytestmark = pytest.mark.xdist_group("dagster_instance")
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MONTHS = ["2026-08", "2026-09", "2026-10"]

@@ -28,6 +28,9 @@ from receipt_example import example_tree
 from pipelines import merkle
 from pipelines.receipts import FIELDS, ReceiptError, root_problems, tree_for_month, verify_receipt
 
+# One demo for the module, on one worker.
+pytestmark = pytest.mark.xdist_group("receipts")
+
 TRANSPARENCY = Path(sys.executable).parent / "transparency"
 MONTHS = ("2026-09", "2026-10")
 SECRET = b"northwind-demo-receipts (not a secret)"
