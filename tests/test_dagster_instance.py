@@ -127,6 +127,13 @@ class Instance:
         return wait_for(f"run {run_id}", finished)
 
 
+@pytest.fixture(autouse=True)
+def grouped_on_one_worker(request):
+    """Fails loudly, not by a missing month, if pytest-xdist stops honouring the group (as under pytest 9.2)."""
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@dagster_instance"), f"{request.node.nodeid} is not grouped"
+
+
 @pytest.fixture(scope="module")
 def operated(tmp_path_factory):
     """Demo landing files for three months, an alerting profile, and the instance running."""
