@@ -201,13 +201,17 @@ def main(argv=None):
                         "version's manifest.json")
     parser.add_argument("--account", help="your account reference, to check the claim is yours")
     args = parser.parse_args(argv)
+    published = None
+    if args.root:
+        try:
+            with open(args.root, encoding="utf-8") as handle:
+                published = json.load(handle)
+        except (OSError, ValueError) as problem:
+            print(f"{args.root}: not a readable published root ({problem!r})", file=sys.stderr)
+            return 2
     try:
         with open(args.receipt, encoding="utf-8") as handle:
             receipt = json.load(handle)
-        published = None
-        if args.root:
-            with open(args.root, encoding="utf-8") as handle:
-                published = json.load(handle)
         lines = verify(receipt, published, args.account)
     except Invalid as problem:
         print(f"{args.receipt}: NOT VALID: {problem}", file=sys.stderr)

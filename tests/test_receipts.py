@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from demo_run import MONTHS, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from receipt_example import example_tree
@@ -28,26 +28,10 @@ from receipt_example import example_tree
 from pipelines import merkle
 from pipelines.receipts import FIELDS, ReceiptError, root_problems, tree_for_month, verify_receipt
 
-# One demo for the module, on one worker.
-pytestmark = pytest.mark.xdist_group("receipts")
+# The demo of conftest.py, shared with the other modules of the group, on one worker.
+pytestmark = pytest.mark.xdist_group("demo")
 
-TRANSPARENCY = Path(sys.executable).parent / "transparency"
-MONTHS = ("2026-09", "2026-10")
 SECRET = b"northwind-demo-receipts (not a secret)"
-
-
-def run(workdir: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TRANSPARENCY_", "DAGSTER_HOME"))}
-    return subprocess.run([str(TRANSPARENCY), *args], cwd=workdir, env={**clean, **(env or {})},
-                          capture_output=True, text=True, timeout=600)
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    workdir = tmp_path_factory.mktemp("receipts")
-    done = run(workdir, "demo", "--months", "2", "--end-month", MONTHS[-1])
-    assert done.returncode == 0, done.stderr
-    return workdir
 
 
 def receipts_of(demo: Path, period: str) -> list[Path]:
@@ -107,6 +91,9 @@ def test_the_cli_and_the_stdlib_verifier_print_what_a_receipt_proves(demo: Path)
     assert f"Claim {receipt['claim']} is counted" in alone.stdout and "The claim is of account" in alone.stdout
     wrong = run(demo, "receipt", "verify", str(path), "--account", account + "x")
     assert wrong.returncode == 1 and "is not of account" in wrong.stderr
+    no_root = subprocess.run([sys.executable, "-I", "-S", str(demo / "reports" / "verify_receipt.py"), str(path),
+                              "--root", "missing.json"], capture_output=True, text=True, timeout=60)
+    assert no_root.returncode == 2 and no_root.stderr.startswith("missing.json: not a readable published root")
 
 
 def _targets(receipt: dict) -> list[tuple[list, str]]:
@@ -221,8 +208,10 @@ def test_the_worked_example_of_the_spec_is_what_the_code_builds():
 
 def test_no_public_file_holds_a_salt_an_account_or_a_receipt(demo: Path):
     reports = demo / "reports"
-    public = [p for p in reports.rglob("*") if p.is_file() and not p.relative_to(reports).parts[0] == "outbox"
-              and "regulator" not in p.relative_to(reports).parts and p.name != "analytics.duckdb"]
+    # Not the regulators' outboxes and reports, nor the analysts' snapshot and its Parquet export.
+    public = [p for p in reports.rglob("*") if p.is_file()
+              and p.relative_to(reports).parts[0] not in ("outbox", "analytics", "analytics.duckdb")
+              and "regulator" not in p.relative_to(reports).parts]
     assert any(p.name == "compensation_root.json" for p in public) and (reports / "log" / "latest.json") in public
     secrets = set()
     for period in MONTHS:

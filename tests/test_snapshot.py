@@ -106,7 +106,7 @@ def test_replacing_while_an_analyst_reads(built: Path):
     deadline = time.monotonic() + 60
     with connect(built / "wh.duckdb") as con:  # the pipeline's own connection to its warehouse
         while any(r.poll() is None for r in readers) and time.monotonic() < deadline:
-            write_snapshot(con, target)  # must never fail because the file is open elsewhere
+            write_snapshot(con, target, target.with_name("analytics"))  # never fails for a reader of the file
             replaced += 1
     outputs = [r.communicate(timeout=30)[0] for r in readers]
     assert [r.returncode for r in readers] == [0, 0], outputs
@@ -120,7 +120,7 @@ def test_a_month_that_failed_a_blocking_check_is_left_out(built: Path, tmp_path:
     with connect(warehouse) as con:
         con.execute("UPDATE marts.check_results SET failures = 1 "
                     "WHERE period = '2026-05' AND check_name = 'insurance_fund_reconciles'")
-        write_snapshot(con, tmp_path / "analytics.duckdb")
+        write_snapshot(con, tmp_path / "analytics.duckdb", tmp_path / "analytics")
     with duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM period_metrics").fetchone()[0] == 0
         assert con.execute("SELECT count(*) FROM insurance_fund_period").fetchone()[0] == 0

@@ -117,11 +117,12 @@ def write_version_receipts(reports: ReportsResource, warehouse: WarehouseResourc
     group_name="publishing",
     kinds={"duckdb"},
     description="reports/analytics.duckdb: the read-only analyst copy (tables in its default schema, every table "
-    "and column commented), written beside the target and renamed into place.",
+    "and column commented), written beside the target and renamed into place; the same tables as Parquet in "
+    "reports/analytics/ (month partitions) with their dictionary.",
 )
 def analytics_snapshot(warehouse: WarehouseResource, reports: ReportsResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
-        counts = write_snapshot(con, reports.analytics_snapshot)
+        counts = write_snapshot(con, reports.analytics_snapshot, reports.analytics_export)
     return dg.MaterializeResult(metadata={"path": str(reports.analytics_snapshot), **counts})
 
 

@@ -76,6 +76,10 @@ class ReportsResource(dg.ConfigurableResource):
     def analytics_snapshot(self) -> Path:
         return self.directory / "analytics.duckdb"
 
+    @property
+    def analytics_export(self) -> Path:
+        return self.directory / "analytics"
+
 
 def make_resources(
     landing: str | None = None, warehouse: str | None = None, profile: str | None = None, reports: str | None = None
