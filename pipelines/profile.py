@@ -106,6 +106,8 @@ class Profile(_Strict):
     report_currency: str = "USD"
     publication_day: int = Field(default=5, ge=1, le=28)
     small_cell_k: int = Field(default=10, ge=1)
+    # Where reports/ is served: the Atom feed's links are absolute under it (relative to the feed without it).
+    site_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
     services: tuple[Service, ...] = Field(min_length=1)
     funds: tuple[Fund, ...] = Field(min_length=1)
     regulators: tuple[Regulator, ...] = Field(min_length=1)

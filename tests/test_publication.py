@@ -100,6 +100,10 @@ def test_changed_input_publishes_v2_with_corrections_and_keeps_v1(workdir: Path)
         assert "payout PAY-1 restated by the back office" in text
     assert run(workdir, "verify", f"reports/{PERIOD}/v2").returncode == 0
     assert 'href="2026-05/v2/public/index.html"' in (workdir / "reports" / "index.html").read_text()
+    feed = (workdir / "reports" / "feed.atom").read_text()
+    assert "<title>Correction: transparency report for May 2026, version 2</title>" in feed
+    count = len([c for c in figures["corrections"] if c["version"] == 2])
+    assert f"{count} figure{'s' if count > 1 else ''} corrected" in feed
 
 
 @pytest.mark.parametrize("victim", ["public/data/headline.csv", "regulator/report.pdf"])

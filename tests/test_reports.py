@@ -507,7 +507,10 @@ def test_same_inputs_give_byte_identical_outputs(demo, demo_again):
             (f"{MAY}/v1", hashlib.sha256(files[prefix + "manifest.json"]).hexdigest())]
     head_shown = re.compile(rb"<dd>[^<]*</dd>|<code class=\"hash\">[0-9a-f]{64}</code>")
     assert head_shown.sub(b"", first["index.html"]) == head_shown.sub(b"", second["index.html"])
-    logged = {"log/entries.jsonl", "log/latest.json", "log/heads/00000001.json", "index.html"}
+    # The feed dates each entry by the head that first logged it.
+    dated = re.compile(rb"<(updated|published)>[^<]*</(updated|published)>")
+    assert dated.sub(b"", first["feed.atom"]) == dated.sub(b"", second["feed.atom"])
+    logged = {"log/entries.jsonl", "log/latest.json", "log/heads/00000001.json", "index.html", "feed.atom"}
     assert set(different) <= {prefix + "manifest.json", *(prefix + name for name in signed), *logged}
     assert set(signed) <= {"regulator/report.pdf"}  # the public files are never signed after rendering
 

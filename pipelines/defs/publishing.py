@@ -28,6 +28,7 @@ from pipelines.publication import (
     versions,
 )
 from pipelines.receipts import tree_for_month, write_receipts
+from pipelines.reports.feed import write_feed
 from pipelines.reports.render import write_archive
 from pipelines.signing import signing_key
 from pipelines.snapshot import SNAPSHOT_READS, write_snapshot
@@ -80,9 +81,11 @@ def period_publication(
         (p.name for p in reports.directory.iterdir() if p.is_dir() and versions(reports.directory, p.name)),
         reverse=True,
     )
-    write_archive(reports.directory, {"legal_name": profile.legal_name, "lei": profile.lei},
+    entity = {"legal_name": profile.legal_name, "lei": profile.lei}
+    write_archive(reports.directory, entity,
                   [{"period": p, "version": latest_version(reports.directory, p)} for p in published_periods],
                   publication_log.latest_head(reports.directory))
+    write_feed(reports.directory, entity, profile.site_url)
     context.log.info(f"{period}: {'published v' if new else 'unchanged, still v'}{version}"
                      + (f"; log signed at size {head['size']}" if head else ""))
     return dg.MaterializeResult(metadata={"version": version, "new_version": new,
