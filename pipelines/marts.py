@@ -2,7 +2,7 @@
 
 Every mart, intermediate and report query reads the temporary table `windows(window_id, start_at, end_at)`, so the
 same SQL computes a calendar month, the month before it, or the trailing 30 days ending on each day. A mart says in
-its header over which windows it is built (`-- windows: month | previous_month | trailing_30_days`); the
+its header over which windows it is built (`-- windows: month | previous_month | trailing_30_days | days`); the
 intermediates it names (`sql/intermediate/`) become temporary tables of the connection, built first; marts
 (`sql/marts/`) are tables of the schema `marts` whose rows for a period are replaced in one transaction
 (delete-then-insert), so re-running a partition gives the same rows.
@@ -32,11 +32,16 @@ def month_windows(period: str) -> list[SqlWindow]:
     return [SqlWindow(period, *window(period))]
 
 
-def trailing_30_day_windows(period: str) -> list[SqlWindow]:
-    """For each day of the month, the 30 days ending with it: [day − 29 days, day + 1 day)."""
+def day_windows(period: str) -> list[SqlWindow]:
+    """Each UTC day of the month: [day, day + 1 day)."""
     start, end = window(period)
     days = [start + timedelta(days=i) for i in range((end - start).days)]
-    return [SqlWindow(d.date().isoformat(), d - timedelta(days=29), d + timedelta(days=1)) for d in days]
+    return [SqlWindow(d.date().isoformat(), d, d + timedelta(days=1)) for d in days]
+
+
+def trailing_30_day_windows(period: str) -> list[SqlWindow]:
+    """For each day of the month, the 30 days ending with it: [day − 29 days, day + 1 day)."""
+    return [w._replace(start_at=w.start_at - timedelta(days=29)) for w in day_windows(period)]
 
 
 # The windows a mart's `-- windows:` directive names, for the period being built.
@@ -44,6 +49,7 @@ WINDOWS = {
     "month": month_windows,
     "previous_month": lambda period: month_windows(previous_month(period)),
     "trailing_30_days": trailing_30_day_windows,
+    "days": day_windows,
 }
 
 

@@ -1,4 +1,5 @@
-"""Incidents: staging, the regulatory classification, the register, notification deadlines, availability."""
+"""Incidents: staging, the regulatory classification, the register, notification deadlines, availability (per
+month and per day)."""
 
 import dagster as dg
 
@@ -9,5 +10,6 @@ from pipelines.defs.staging_assets import staging_assets
 defs = dg.Definitions(assets=[
     staging_assets("incidents", [INCIDENTS, INCIDENT_IMPACTS]),
     *(mart_asset(name, "incidents") for name in (
-        "incident_classification", "incident_register", "notification_deadlines", "service_availability")),
+        "incident_classification", "incident_register", "notification_deadlines", "service_availability",
+        "service_days")),
 ])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
 from html import escape
 
@@ -18,7 +19,7 @@ TEXT_COLOUR = "#555"
 FONT = f'font-family="Inter, sans-serif" font-size="12" fill="{TEXT_COLOUR}"'
 
 
-def _compact_usd(value: Decimal) -> str:
+def compact_usd(value: Decimal) -> str:
     for size, suffix in ((Decimal(10) ** 9, " bn"), (Decimal(10) ** 6, " M"), (Decimal(10) ** 3, " k")):
         if abs(value) >= size:
             return f"${value / size:,.0f}{suffix}" if abs(value) >= size * 10 else f"${value / size:,.1f}{suffix}"
@@ -70,7 +71,7 @@ def fund_chart(rows: list[dict], title: str, description: str) -> str:
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
                      f'stroke="{GRID_COLOUR}" stroke-width="1"/>')
         parts.append(f'<text x="{LEFT - 8}" y="{y(tick) + 4:.1f}" {FONT} text-anchor="end">'
-                     f"{escape(_compact_usd(tick))}</text>")
+                     f"{escape(compact_usd(tick))}</text>")
         tick += step
     for i, d in enumerate(days):
         if i % 7 == 0:
@@ -93,5 +94,72 @@ def fund_chart(rows: list[dict], title: str, description: str) -> str:
         parts.append(f'<line x1="{legend_x}" x2="{legend_x + 18}" y1="{legend_y - 4}" y2="{legend_y - 4}" '
                      f'stroke="{colour}" stroke-width="2"{dash}/>')
         parts.append(f'<text x="{legend_x + 24}" y="{legend_y}" {FONT}>{escape(name)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+# Daily status colours of the uptime bars (status-page convention), each ≥ 3:1 against white (WCAG 1.4.11).
+IMPACT_COLOURS = {"major_outage": "#b3261e", "partial_outage": "#c55a11", "degraded_performance": "#8a6d00",
+                  "operational": "#2e7d32", None: "#8c8f94"}
+BAR_W, BAR_GAP, BAR_H = 6, 2, 34
+
+
+def uptime_bar(service: dict, titles: list[str], chart_id: str) -> str:
+    """One service's days as a row of bars, each with its day's status as a tooltip (`titles`, one a day)."""
+    days = service["days"]
+    width = len(days) * (BAR_W + BAR_GAP) - BAR_GAP
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {BAR_H}" class="uptime-bar" '
+             f'role="img" aria-labelledby="{chart_id}" preserveAspectRatio="none">']
+    for i, (day, title) in enumerate(zip(days, titles)):
+        parts.append(f'<rect x="{i * (BAR_W + BAR_GAP)}" y="0" width="{BAR_W}" height="{BAR_H}" rx="1" '
+                     f'fill="{IMPACT_COLOURS[day.worst_impact]}"><title>{escape(title)}</title></rect>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+TREND_W, TREND_H = 360, 150
+TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 76, 24, 10, 28
+
+
+def trend_chart(months: list[str], values: list[Decimal | None], tick_label, chart_id: str,
+                floor: Decimal | None = None) -> str:
+    """A month-by-month line with a dot per published value (a gap where none), from 0 (or `floor`) to a round
+    top; `tick_label` displays an axis value. Its text alternative is the table the page prints beside it."""
+    known = [v for v in values if v is not None]
+    if not known:
+        return ""
+    low = floor if floor is not None else Decimal(0)
+    top = max(known + [low])
+    step = _nice_step(top - low)
+    y_max = low + ((top - low) / step).to_integral_value(rounding="ROUND_CEILING") * step if top > low else low + step
+    plot_w, plot_h = TREND_W - TREND_LEFT - TREND_RIGHT, TREND_H - TREND_TOP - TREND_BOTTOM
+
+    def x(i: int) -> float:
+        return TREND_LEFT + plot_w * i / max(len(months) - 1, 1)
+
+    def y(v: Decimal) -> float:
+        return TREND_TOP + plot_h * (1 - float((v - low) / (y_max - low)))
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {TREND_W} {TREND_H}" class="trend" role="img" '
+             f'aria-labelledby="{chart_id}">']
+    for tick in (low, y_max):
+        parts.append(f'<line x1="{TREND_LEFT}" x2="{TREND_W - TREND_RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+                     f'stroke="{GRID_COLOUR}" stroke-width="1"/>')
+        parts.append(f'<text x="{TREND_LEFT - 6}" y="{y(tick) + 4:.1f}" {FONT} text-anchor="end">'
+                     f"{escape(tick_label(tick))}</text>")
+    every = max(1, (len(months) + 3) // 4)  # at most four month labels, the newest month's among them
+    for i in range(len(months) - 1, -1, -every):
+        label = datetime.strptime(months[i], "%Y-%m").strftime("%b %Y")
+        parts.append(f'<text x="{x(i):.1f}" y="{TREND_H - 8}" {FONT} text-anchor="middle">{label}</text>')
+    path, pen = [], "M"
+    for i, value in enumerate(values):
+        if value is None:
+            pen = "M"
+            continue
+        path.append(f"{pen}{x(i):.1f},{y(value):.1f}")
+        pen = "L"
+    parts.append(f'<path d="{" ".join(path)}" fill="none" stroke="{PALETTE[0]}" stroke-width="2"/>')
+    parts.extend(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{PALETTE[0]}"/>'
+                 for i, v in enumerate(values) if v is not None)
     parts.append("</svg>")
     return "\n".join(parts)

@@ -32,8 +32,8 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from pipelines.files import write_atomic
 from pipelines.receipts import ROOT_FILE
-from pipelines.reports import formatting
-from pipelines.reports.charts import fund_chart
+from pipelines.reports import archive, formatting
+from pipelines.reports.charts import IMPACT_COLOURS, compact_usd, fund_chart, trend_chart, uptime_bar
 from pipelines.reports.data import ReportData, Row
 from pipelines.reports.formatting import FILTERS, month_name, usd
 
@@ -325,15 +325,48 @@ RECEIPT_TOOLS = {"verify_receipt.py": Path(__file__).resolve().parents[1] / "rec
                  "RECEIPTS.md": TEMPLATES.parent / "docs" / "RECEIPTS.md"}
 
 
+def _day_status(day) -> str:
+    """A day of an uptime bar in words, for its tooltip and the table beside the bar."""
+    when = day.day.strftime("%a %d %b %Y")
+    if day.worst_impact is None:
+        return f"{when}: no published report"
+    minutes = {"major_outage": day.outage_minutes, "partial_outage": day.partial_minutes,
+               "degraded_performance": day.degraded_minutes}.get(day.worst_impact)
+    status = formatting.label(day.worst_impact).lower()
+    return f"{when}: {status}" + (f", {formatting.duration_minutes(minutes)}" if minutes is not None else "")
+
+
+def _availability_floor(values: list[Decimal | None]) -> Decimal:
+    """The availability charts' lower bound: a whole percent at or below the lowest value, at most 99 %."""
+    lowest = min([v for v in values if v is not None] + [Decimal("0.99")])
+    return (lowest * 100).to_integral_value(rounding="ROUND_FLOOR") / 100
+
+
 def write_archive(reports_dir: Path, entity: Row, periods: list[dict], head: dict | None) -> Path:
-    """reports/index.html: every period with its latest version and the publication log's latest signed head,
-    replaced atomically; the receipt verifier and its format beside it."""
+    """reports/index.html, the transparency page: the last 90 days of every service, 12-month trends, every
+    period with its latest version and the publication log's latest signed head, replaced atomically; the receipt
+    verifier and its format beside it."""
     copy_public_assets(reports_dir)
     for name, source in RECEIPT_TOOLS.items():
         write_atomic(reports_dir / name, source.read_bytes())
     signed_at = datetime.fromisoformat(head["timestamp"].replace("Z", "+00:00")) if head else None
-    page = environment().get_template("archive.html").render(entity=entity, periods=periods, head=head,
-                                                             head_signed_at=signed_at, audience="archive")
+    services = archive.uptime(reports_dir, periods)
+    for service in services:
+        statuses = [_day_status(d) for d in service["days"]]
+        service["svg"] = uptime_bar(service, statuses, f"uptime-{service['service']}")
+        service["impacted"] = [status for d, status in zip(service["days"], statuses)
+                               if d.worst_impact not in (None, "operational")]
+    history = archive.trends(reports_dir, periods)
+    for metric in history["metrics"]:
+        tick = compact_usd if metric["unit"] == "USD" else formatting.for_unit(metric["unit"])
+        metric["svg"] = trend_chart(history["months"], metric["series"], tick, f"trend-{metric['metric']}")
+    for service in history["availability"]:
+        service["svg"] = trend_chart(history["months"], service["series"], formatting.availability,
+                                     f"trend-{service['service']}", floor=_availability_floor(service["series"]))
+    page = environment().get_template("archive.html").render(
+        entity=entity, periods=periods, head=head, head_signed_at=signed_at, audience="archive",
+        services=services, history=history, impact_colours=IMPACT_COLOURS, uptime_days=archive.UPTIME_DAYS,
+        fmt=SimpleNamespace(**FILTERS, for_unit=formatting.for_unit))
     target = reports_dir / "index.html"
     write_atomic(target, page)
     return target
