@@ -147,10 +147,11 @@ def trend_chart(months: list[str], values: list[Decimal | None], tick_label, cha
                      f'stroke="{GRID_COLOUR}" stroke-width="1"/>')
         parts.append(f'<text x="{TREND_LEFT - 6}" y="{y(tick) + 4:.1f}" {FONT} text-anchor="end">'
                      f"{escape(tick_label(tick))}</text>")
-    every = max(1, (len(months) + 3) // 4)  # at most four month labels, the newest month's among them
+    every = max(1, -(-len(months) // 3))  # at most three month labels, the newest month's among them
     for i in range(len(months) - 1, -1, -every):
         label = datetime.strptime(months[i], "%Y-%m").strftime("%b %Y")
-        parts.append(f'<text x="{x(i):.1f}" y="{TREND_H - 8}" {FONT} text-anchor="middle">{label}</text>')
+        anchor = "end" if i == len(months) - 1 and i else "middle"  # the newest label ends at the last point
+        parts.append(f'<text x="{x(i):.1f}" y="{TREND_H - 8}" {FONT} text-anchor="{anchor}">{label}</text>')
     path, pen = [], "M"
     for i, value in enumerate(values):
         if value is None:
