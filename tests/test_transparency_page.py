@@ -4,6 +4,7 @@ tied to service_availability, the trends from period_metrics and service_availab
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -136,3 +137,19 @@ def test_the_trends_are_period_metrics_and_service_availability(demo: Path, page
                 "SELECT availability_strict FROM service_availability WHERE period = ? AND service = ?",
                 [m, service]).fetchone()[0]) for name, m in months.items()}
             assert figures[f"trend-{service}"] == expected, service
+
+
+def test_the_data_dictionary_describes_every_column_of_every_download(demo: Path, page):
+    data = demo / "reports" / MONTHS[-1] / "v1" / "public" / "data"
+    dictionary = json.loads((data / "dictionary.json").read_text())
+    assert sorted(f for d in dictionary for f in d["files"]) == sorted(
+        p.name for p in data.iterdir() if p.suffix in (".csv", ".json") and p.stem not in ("dictionary",
+                                                                                            "compensation_root"))
+    for download in dictionary:
+        rows = json.loads((data / f"{download['download']}.json").read_text())
+        columns = [c["column"] for c in download["columns"]]
+        if rows:
+            assert list(rows[0]) == columns, download["download"]
+        assert all(c["type"] and c["meaning"] for c in download["columns"]) and download["description"]
+        shown = page.xpath(f"//h3[@id='download-{download['download']}']/following::table[1]//tbody/tr/th")
+        assert [th.text_content() for th in shown] == columns

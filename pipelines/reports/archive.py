@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pipelines.periods import months_ending, window
 from pipelines.publication import version_dir
+from pipelines.reports.dictionary import DICTIONARY
 
 UPTIME_DAYS = 90
 TREND_MONTHS = 12
@@ -84,3 +85,15 @@ def trends(reports_dir: Path, periods: list[dict]) -> dict:
                             for m in months]}
                 for code, row in newest.items()]
     return {"months": months, "metrics": metrics, "availability": services}
+
+
+def dictionary(reports_dir: Path, periods: list[dict]) -> dict | None:
+    """The data dictionary of the newest month's downloads (they have the same columns every month), with where
+    it is published."""
+    if not periods:
+        return None
+    newest = max(periods, key=lambda p: p["period"])
+    path = version_dir(reports_dir, newest["period"], newest["version"]) / DICTIONARY
+    if not path.exists():  # a version published before downloads had a dictionary
+        return None
+    return {"href": path.relative_to(reports_dir).as_posix(), "downloads": json.loads(path.read_text("utf-8"))}

@@ -28,7 +28,13 @@ def report_queries(prefix: str) -> list[str]:
 
 
 def _rows(con: duckdb.DuckDBPyConnection, name: str, period: str) -> list[Row]:
-    return _records(query(con, SqlFile("reports", name), period))  # over the period's window, intermediates built
+    return _table(con, name, period)[0]
+
+
+def _table(con: duckdb.DuckDBPyConnection, name: str, period: str) -> tuple[list[Row], list[tuple[str, str]]]:
+    """The rows of a report query and its columns with their DuckDB types (also when it has no rows)."""
+    relation = query(con, SqlFile("reports", name), period)  # over the period's window, intermediates built
+    return _records(relation), [(column, str(kind)) for column, kind in zip(relation.columns, relation.types)]
 
 
 def _records(relation: duckdb.DuckDBPyRelation) -> list[Row]:
@@ -49,6 +55,7 @@ class ReportData:
     public_definitions: list[Row]  # those the public report defines: metric_definitions.public = 'yes'
     thresholds: Row  # profile_thresholds.sql
     public: dict[str, list[Row]]  # query name without prefix -> rows
+    public_columns: dict[str, list[tuple[str, str]]]  # query name without prefix -> (column, DuckDB type)
     regulator: dict[str, list[Row]]
     # Figures changed by restatements, oldest first: version, metric, label, unit, old, new, reason, and whether
     # the public report must withhold the values (a small cell before or after).
@@ -75,6 +82,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
 
     profile = {name: _records(con.sql(f"SELECT * FROM staging.{name}")) for name in PROFILE_TABLES}
     definitions = sorted(profile["metric_definitions"], key=lambda r: r["metric"])
+    public = {q.removeprefix("public_"): _table(con, q, period) for q in report_queries("public")}
     return ReportData(
         period=period,
         previous_period=previous_month(period),
@@ -86,6 +94,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, period: str) -> ReportData:
         metric_definitions=definitions,
         public_definitions=[d for d in definitions if d["public"] == "yes"],
         thresholds=_rows(con, "profile_thresholds", period)[0],
-        public={q.removeprefix("public_"): _rows(con, q, period) for q in report_queries("public")},
+        public={name: rows for name, (rows, _) in public.items()},
+        public_columns={name: columns for name, (_, columns) in public.items()},
         regulator={q.removeprefix("regulator_"): _rows(con, q, period) for q in report_queries("regulator")},
     )

@@ -35,6 +35,7 @@ from pipelines.receipts import ROOT_FILE
 from pipelines.reports import archive, formatting
 from pipelines.reports.charts import IMPACT_COLOURS, compact_usd, fund_chart, trend_chart, uptime_bar
 from pipelines.reports.data import ReportData, Row
+from pipelines.reports.dictionary import DICTIONARY, dictionary_json
 from pipelines.reports.formatting import FILTERS, month_name, usd
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -264,7 +265,7 @@ def regulator_attachments(data: ReportData) -> list[tuple[str, bytes, str]]:
 
 
 def public_download_names(data: ReportData) -> list[str]:
-    return [f"{name}.{ext}" for name in sorted(data.public) for ext in ("csv", "json")]
+    return [f"{name}.{ext}" for name in sorted(data.public) for ext in ("csv", "json")] + ["dictionary.json"]
 
 
 @dataclass(frozen=True)
@@ -288,6 +289,7 @@ def period_sources(data: ReportData, version: int) -> PeriodSources:
     for name, rows in sorted(data.public.items()):
         files[f"public/data/{name}.csv"] = table_csv(rows)
         files[f"public/data/{name}.json"] = table_json(rows)
+    files[DICTIONARY] = dictionary_json(data)
     files |= {f"public/assets/{asset}": (ASSETS / asset).read_bytes() for asset in PUBLIC_ASSETS}
     if data.compensation_root is not None:
         files[ROOT_FILE] = (json.dumps(data.compensation_root, indent=1) + "\n").encode("utf-8")
@@ -357,6 +359,7 @@ def write_archive(reports_dir: Path, entity: Row, periods: list[dict], head: dic
         service["impacted"] = [status for d, status in zip(service["days"], statuses)
                                if d.worst_impact not in (None, "operational")]
     history = archive.trends(reports_dir, periods)
+    downloads = archive.dictionary(reports_dir, periods)
     for metric in history["metrics"]:
         tick = compact_usd if metric["unit"] == "USD" else formatting.for_unit(metric["unit"])
         metric["svg"] = trend_chart(history["months"], metric["series"], tick, f"trend-{metric['metric']}")
@@ -365,7 +368,8 @@ def write_archive(reports_dir: Path, entity: Row, periods: list[dict], head: dic
                                      f"trend-{service['service']}", floor=_availability_floor(service["series"]))
     page = environment().get_template("archive.html").render(
         entity=entity, periods=periods, head=head, head_signed_at=signed_at, audience="archive",
-        services=services, history=history, impact_colours=IMPACT_COLOURS, uptime_days=archive.UPTIME_DAYS,
+        services=services, history=history, downloads=downloads, impact_colours=IMPACT_COLOURS,
+        uptime_days=archive.UPTIME_DAYS,
         fmt=SimpleNamespace(**FILTERS, for_unit=formatting.for_unit))
     target = reports_dir / "index.html"
     write_atomic(target, page)

@@ -1,5 +1,5 @@
--- Public: every service on every day of the period, its worst impact and minutes of each impact level (the
--- transparency page's daily uptime bars read it from each month's latest version).
+-- Every service on every day of the period: its worst impact and the minutes of each impact level (the
+-- transparency page's daily uptime bars read them from each month's latest version).
 SELECT day, service, service_name, worst_impact, outage_minutes, partial_minutes, degraded_minutes,
        availability_strict
 FROM marts.service_days
