@@ -66,6 +66,20 @@ class Signing(_Strict):
     self_signed_demo: bool = False  # make a self-signed pair when missing: demo profiles only
 
 
+class FundAdequacy(_Strict):
+    """The insurance funds' adequacy rule the public report measures each day against: all funds together, in USD
+    at each day's close, at or above a floor (the least the entity commits to hold) and a target."""
+
+    floor_usd: Decimal = Field(gt=0)
+    target_usd: Decimal = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _target_above_floor(self) -> FundAdequacy:
+        if self.target_usd < self.floor_usd:
+            raise ValueError(f"fund_adequacy: target_usd {self.target_usd} is below floor_usd {self.floor_usd}")
+        return self
+
+
 class Receipts(_Strict):
     """The secret that the compensation receipts' salts are derived from (docs/RECEIPTS.md): it makes each month's
     account commitments, splits and leaf order unguessable, and the same on every run."""
@@ -114,6 +128,7 @@ class Profile(_Strict):
     classification: Classification = Classification()
     signing: Signing
     receipts: Receipts = Receipts()
+    fund_adequacy: FundAdequacy | None = None
     alerts: Alerts | None = None
     # Status-page components → service codes, for `transparency import statuspage`; "-" marks a component that is
     # not a service (a notice, say) and is left out.

@@ -504,6 +504,7 @@ class Data:
         profile = tomllib.loads(profile_path.read_text(encoding="utf-8"))
         self.services = {s["code"]: s for s in profile["services"]}
         self.thresholds = {k: Decimal(str(v)) for k, v in profile["classification"].items()}
+        self.adequacy = {k: Decimal(v) for k, v in profile.get("fund_adequacy", {}).items()}
         self.prices = {(p["asset"], date.fromisoformat(p["date"])): Decimal(p["close_usd"]) for p in tables["prices"]}
         self.incidents = []
         for row in tables["incidents"]:
@@ -826,6 +827,10 @@ class Data:
             "insurance_fund_net_flow_usd": flows["inflows_usd"] - flows["outflows_usd"],
             "insurance_fund_max_drawdown_pct": drawdown * 100,
             "bankruptcies_covered": flows["bankruptcies"],
+            "insurance_fund_days_valued": len(series),
+            **{f"insurance_fund_days_meeting_{bound}": (sum(1 for v in series if v >= self.adequacy[f"{bound}_usd"])
+                                                       if self.adequacy else None)
+               for bound in ("floor", "target")},
         }
 
     def period_metrics(self, period: str) -> dict[str, Decimal | None]:

@@ -16,7 +16,7 @@ from pipelines.definitions import defs
 from pipelines.defs.checks import CHECKS
 from pipelines.defs.resources import make_resources
 from pipelines.demo import generate_demo
-from pipelines.marts import month_windows, query, replace_partition, set_windows
+from pipelines.marts import WINDOWS, day_windows, month_windows, query, replace_partition, set_windows
 from pipelines.materialize import materialize
 from pipelines.profile import load_profile
 from pipelines.sql import SQL_DIR, SqlFile, intermediates_needed, macros_in_order, names
@@ -95,7 +95,7 @@ def test_each_mart_depends_on_the_assets_writing_what_its_sql_and_checks_read():
 
 def test_every_mart_states_its_windows():
     for name in names("marts"):
-        assert SqlFile("marts", name).windows in ("month", "previous_month", "trailing_30_days"), name
+        assert SqlFile("marts", name).windows in WINDOWS, name
 
 
 # --- single files on given rows ---------------------------------------------------------------------------------
@@ -166,3 +166,11 @@ def test_macros_are_installed_after_those_they_call():
     for text in macros_in_order():
         con.execute(text)
     assert con.execute("SELECT usd_balance(0, NULL), usd_value(2, 3)").fetchone() == (0, 6)
+
+
+def test_day_windows_tile_the_month():
+    days = day_windows("2028-02")  # a leap February
+    assert [w.window_id for w in days] == [f"2028-02-{d:02d}" for d in range(1, 30)]
+    assert days[0].start_at == month_windows("2028-02")[0].start_at
+    assert days[-1].end_at == month_windows("2028-02")[0].end_at
+    assert all(a.end_at == b.start_at for a, b in zip(days, days[1:]))

@@ -46,8 +46,17 @@ wide AS (
            f.inflows_usd - f.outflows_usd AS insurance_fund_net_flow_usd,
            (SELECT CAST(coalesce(max((peak - usd) / peak) FILTER (WHERE peak > 0), 0) * 100 AS DECIMAL(18, 6))
             FROM daily AS d WHERE d.window_id = w.window_id) AS insurance_fund_max_drawdown_pct,
-           f.bankruptcies_covered
+           f.bankruptcies_covered,
+           -- the profile's adequacy rule (NULL without one): days of the daily series at or above its floor, target
+           CASE WHEN rule.fund_floor_usd IS NOT NULL THEN
+               (SELECT count(*) FILTER (WHERE usd >= rule.fund_floor_usd) FROM daily AS d
+                WHERE d.window_id = w.window_id) END AS insurance_fund_days_meeting_floor,
+           CASE WHEN rule.fund_target_usd IS NOT NULL THEN
+               (SELECT count(*) FILTER (WHERE usd >= rule.fund_target_usd) FROM daily AS d
+                WHERE d.window_id = w.window_id) END AS insurance_fund_days_meeting_target,
+           (SELECT count(usd) FROM daily AS d WHERE d.window_id = w.window_id) AS insurance_fund_days_valued
     FROM windows AS w
+    CROSS JOIN staging.entity AS rule
     LEFT JOIN edges AS e USING (window_id)
     LEFT JOIN flows AS f USING (window_id)
 ),
