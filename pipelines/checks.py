@@ -14,7 +14,7 @@ from pipelines.sql import SqlFile
 CHECK_RESULTS_DDL = """
 CREATE TABLE IF NOT EXISTS marts.check_results (
     period VARCHAR NOT NULL, asset_key VARCHAR NOT NULL, check_name VARCHAR NOT NULL, severity VARCHAR NOT NULL,
-    failures BIGINT NOT NULL, PRIMARY KEY (period, asset_key, check_name))"""
+    failures BIGINT NOT NULL, description VARCHAR, PRIMARY KEY (period, asset_key, check_name))"""
 
 # Periods with a failed blocking check.
 FAILED_PERIODS = "SELECT period FROM marts.check_results WHERE severity = 'ERROR' AND failures > 0"
@@ -33,11 +33,14 @@ def check_outcomes(con: duckdb.DuckDBPyConnection, period: str) -> list[tuple[st
 
 
 def record_check(con: duckdb.DuckDBPyConnection, period: str, asset_key: str, check_name: str, severity: str,
-                 failures: int) -> None:
+                 failures: int, description: str) -> None:
+    """Keep a check's outcome, with what it checks in words (the public report prints them)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     con.execute(CHECK_RESULTS_DDL)
     if con.execute("SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'marts' AND table_name = "
                    "'check_results' AND column_name = 'asset'").fetchone()[0]:
         con.execute("ALTER TABLE marts.check_results RENAME COLUMN asset TO asset_key")  # its name before 0.2
-    con.execute("INSERT OR REPLACE INTO marts.check_results VALUES (?, ?, ?, ?, ?)",
-                [period, asset_key, check_name, severity, failures])
+    con.execute("ALTER TABLE marts.check_results ADD COLUMN IF NOT EXISTS description VARCHAR")  # since 0.3
+    con.execute("INSERT OR REPLACE INTO marts.check_results (period, asset_key, check_name, severity, failures, "
+                "description) VALUES (?, ?, ?, ?, ?, ?)", [period, asset_key, check_name, severity, failures,
+                                                           description])

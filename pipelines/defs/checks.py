@@ -27,7 +27,8 @@ class Check:
 
     def run(self, con: duckdb.DuckDBPyConnection, key: dg.AssetKey, period: str) -> dg.AssetCheckResult:
         columns, failures = run_check(con, self.name)
-        record_check(con, period, key.to_user_string(), self.name, self.severity.value, len(failures))
+        record_check(con, period, key.to_user_string(), self.name, self.severity.value, len(failures),
+                     SqlFile("checks", self.name).description)
         shown = [dict(zip(columns, map(str, row))) for row in failures[:MAX_FAILURES_SHOWN]]
         return dg.AssetCheckResult(
             asset_key=key,

@@ -19,6 +19,9 @@ from pipelines.sql import SqlFile
 
 KEY = dg.AssetKey(["reports", "compensation_root"])
 ROOT_CHECK = "compensation_root_matches_period_metrics"
+ROOT_CHECK_DESCRIPTION = ("Blocking. The compensation root's sums, and every field added up over the claims it commits "
+                          "to, equal the month's figures (claims decided by decision, payouts, compensation paid in "
+                          "USD and by the insurance fund).")
 
 
 def secret_of(landing: LandingResource) -> bytes:
@@ -40,8 +43,7 @@ def secret_of(landing: LandingResource) -> bytes:
     "(docs/RECEIPTS.md), beside the build folder; its sums are the month's published figures.",
     check_specs=[dg.AssetCheckSpec(
         ROOT_CHECK, asset=KEY, blocking=True,
-        description="The root's sums, and every field added up over the claims it commits to, equal "
-        "period_metrics (claims decided by decision, payouts, compensation paid in USD and by the insurance fund).",
+        description=ROOT_CHECK_DESCRIPTION,
     )],
 )
 def compensation_root(context: dg.AssetExecutionContext, landing: LandingResource, warehouse: WarehouseResource,
@@ -51,7 +53,8 @@ def compensation_root(context: dg.AssetExecutionContext, landing: LandingResourc
     with warehouse.connect() as con:
         tree, metrics = tree_for_month(con, period, secret)
         problems = root_problems(tree, metrics)
-        record_check(con, period, KEY.to_user_string(), ROOT_CHECK, dg.AssetCheckSeverity.ERROR.value, len(problems))
+        record_check(con, period, KEY.to_user_string(), ROOT_CHECK, dg.AssetCheckSeverity.ERROR.value, len(problems),
+                     ROOT_CHECK_DESCRIPTION)
         inputs = staged_inputs(con)
     record = tree.record()
     write_atomic(reports.compensation_root(period), json.dumps({"root": record, "inputs": inputs}, indent=1) + "\n")
