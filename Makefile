@@ -7,13 +7,15 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: demo test dev clean
 
 # Debian packages: libharfbuzz-subset0 (WeasyPrint subsets the embedded fonts with HarfBuzz, so every machine
-# renders the same PDF bytes) and poppler-utils for the tests (pdftotext, pdfdetach). Installed when missing (as
-# root, or with sudo).
+# renders the same PDF bytes), poppler-utils for the tests (pdftotext, pdfdetach) and chromium, the browser that
+# tests/test_accessibility.py drives with Playwright. Installed when missing (as root, or with sudo); checked again
+# whenever this Makefile changes.
 SYSTEM_STAMP := $(VENV)/.system-stamp
-$(SYSTEM_STAMP):
+$(SYSTEM_STAMP): Makefile
 	@missing=; \
 	  command -v pdfdetach >/dev/null || missing="$$missing poppler-utils"; \
 	  ldconfig -p | grep -q 'libharfbuzz-subset\.so\.0' || missing="$$missing libharfbuzz-subset0"; \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing$$missing"; \
 	    if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
