@@ -1,4 +1,4 @@
--- The period's incidents, public fields only (an allow-list: nothing confidential is selected). Clients affected
+-- The period's incidents, public fields only (an allow-list: no field outside it is selected). Clients affected
 -- below k are withheld; when that leaves exactly one withheld among the incidents started in the period (whose
 -- total is published), the next smallest is withheld too, so that none can be recovered by subtraction.
 WITH k AS (SELECT small_cell_k AS k FROM staging.entity),
