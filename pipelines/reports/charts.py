@@ -36,7 +36,13 @@ def _nice_step(span: Decimal) -> Decimal:
     return magnitude * 10
 
 
-def fund_chart(rows: list[dict], title: str, description: str) -> str:
+# The phone's version of the fund chart: half as wide, so that its text stays legible when the SVG is scaled to a
+# phone's width, with a label every other week and its legend one entry a line.
+NARROW_WIDTH = 360
+
+
+def fund_chart(rows: list[dict], title: str, description: str, width: int = WIDTH, chart_id: str = "fund-chart"
+               ) -> str:
     """Daily USD value of each fund and of all funds together (rows of public_insurance_fund_daily)."""
     days = sorted({r["day"] for r in rows})
     if not days:
@@ -52,7 +58,11 @@ def fund_chart(rows: list[dict], title: str, description: str) -> str:
     top = max(values) if values else Decimal(1)
     step = _nice_step(top)
     y_max = (top / step).to_integral_value(rounding="ROUND_CEILING") * step
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    narrow = width < WIDTH
+    columns = 1 if narrow else 2
+    legend_rows = -(-(len(series) + 1) // columns)
+    height = HEIGHT - BOTTOM + 36 + 14 * legend_rows + 6 if narrow else HEIGHT
+    plot_w, plot_h = width - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(i: int) -> float:
         return LEFT + (plot_w * i / max(len(days) - 1, 1))
@@ -61,20 +71,20 @@ def fund_chart(rows: list[dict], title: str, description: str) -> str:
         return TOP + plot_h * (1 - float(v / y_max)) if y_max else TOP + plot_h
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" class="chart" role="img" '
-        f'aria-labelledby="fund-chart-title fund-chart-desc">',
-        f'<title id="fund-chart-title">{escape(title)}</title>',
-        f'<desc id="fund-chart-desc">{escape(description)}</desc>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" class="chart" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
     tick = Decimal(0)
     while tick <= y_max:
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
+        parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
                      f'stroke="{GRID_COLOUR}" stroke-width="1"/>')
         parts.append(f'<text x="{LEFT - 8}" y="{y(tick) + 4:.1f}" {FONT} text-anchor="end">'
                      f"{escape(compact_usd(tick))}</text>")
         tick += step
     for i, d in enumerate(days):
-        if i % 7 == 0:
+        if i % (14 if narrow else 7) == 0:
             parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" {FONT} text-anchor="middle">'
                          f"{d.strftime('%d %b')}</text>")
     lines = [(names[f], PALETTE[n % len(PALETTE)], series[f], "fund") for n, f in enumerate(sorted(series))]
@@ -88,8 +98,8 @@ def fund_chart(rows: list[dict], title: str, description: str) -> str:
         dash = ' stroke-dasharray="6 3"' if css == "total" else ""
         parts.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>')
     for n, (name, colour, _, css) in enumerate(lines):  # one legend entry a line, below the axis
-        legend_y = HEIGHT - BOTTOM + 36 + 14 * (n // 2)
-        legend_x = LEFT + (n % 2) * (plot_w // 2)
+        legend_y = HEIGHT - BOTTOM + 36 + 14 * (n // columns)
+        legend_x = (8 if narrow else LEFT) + (n % columns) * (plot_w // 2)
         dash = ' stroke-dasharray="6 3"' if css == "total" else ""
         parts.append(f'<line x1="{legend_x}" x2="{legend_x + 18}" y1="{legend_y - 4}" y2="{legend_y - 4}" '
                      f'stroke="{colour}" stroke-width="2"{dash}/>')

@@ -33,7 +33,14 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher
 from pipelines.files import write_atomic
 from pipelines.receipts import ROOT_FILE
 from pipelines.reports import archive, formatting
-from pipelines.reports.charts import IMPACT_COLOURS, compact_usd, fund_chart, trend_chart, uptime_bar
+from pipelines.reports.charts import (
+    IMPACT_COLOURS,
+    NARROW_WIDTH,
+    compact_usd,
+    fund_chart,
+    trend_chart,
+    uptime_bar,
+)
 from pipelines.reports.data import ReportData, Row
 from pipelines.reports.dictionary import DICTIONARY, dictionary_json
 from pipelines.reports.formatting import FILTERS, month_name, usd
@@ -110,6 +117,9 @@ def _context(data: ReportData, version: int, audience: str) -> dict:
         "last_day": (data.end - timedelta(days=1)).date(),
         "fund_chart": fund_chart(data.public["insurance_fund_daily"], "Insurance funds, daily value in USD",
                                  description),
+        # the public page's version for a phone (its stylesheet shows one of the two)
+        "fund_chart_narrow": fund_chart(data.public["insurance_fund_daily"], "Insurance funds, daily value in USD",
+                                        description, NARROW_WIDTH, "fund-chart-narrow"),
         "fund_chart_description": description,
         "downloads": public_download_names(data),
         "definitions": {d["metric"]: d for d in data.metric_definitions},
