@@ -6,22 +6,30 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test dev clean
 
-# Debian packages: libharfbuzz-subset0 (WeasyPrint subsets the embedded fonts with HarfBuzz, so every machine
-# renders the same PDF bytes), poppler-utils for the tests (pdftotext, pdfdetach) and chromium, the browser that
-# tests/test_accessibility.py drives with Playwright. Installed when missing (as root, or with sudo); checked again
-# whenever this Makefile changes.
-SYSTEM_STAMP := $(VENV)/.system-stamp
-$(SYSTEM_STAMP): Makefile
-	@missing=; \
-	  command -v pdfdetach >/dev/null || missing="$$missing poppler-utils"; \
-	  ldconfig -p | grep -q 'libharfbuzz-subset\.so\.0' || missing="$$missing libharfbuzz-subset0"; \
-	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+# Debian packages, installed when missing (as root, or with sudo) and checked again whenever this Makefile changes:
+# libharfbuzz-subset0 for every run (WeasyPrint subsets the embedded fonts with HarfBuzz, so every machine renders
+# the same PDF bytes); for the tests also poppler-utils (pdftotext, pdfdetach) and chromium, the browser that
+# tests/test_accessibility.py drives with Playwright.
+# $(call install_missing,CHECKS): CHECKS append to $$missing the package of each check that fails.
+define install_missing
+	@missing=; $(1) \
 	  if [ -n "$$missing" ]; then \
 	    echo "installing$$missing"; \
 	    if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	  fi
-	mkdir -p $(VENV) && touch $(SYSTEM_STAMP)
+endef
+
+SYSTEM_STAMP := $(VENV)/.system-stamp
+$(SYSTEM_STAMP): Makefile
+	$(call install_missing,ldconfig -p | grep -q 'libharfbuzz-subset\.so\.0' || missing="$$missing libharfbuzz-subset0";)
+	mkdir -p $(VENV) && touch $@
+
+TEST_TOOLS_STAMP := $(VENV)/.test-tools-stamp
+$(TEST_TOOLS_STAMP): Makefile
+	$(call install_missing,command -v pdfdetach >/dev/null || missing="$$missing poppler-utils"; \
+	  command -v chromium >/dev/null || missing="$$missing chromium";)
+	mkdir -p $(VENV) && touch $@
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed"'
@@ -35,7 +43,7 @@ demo: $(STAMP) $(SYSTEM_STAMP)
 # The back-office tests need PostgreSQL: scripts/postgres.sh starts a throw-away server (installing PostgreSQL
 # when missing) before the tests and stops it after them, pass or fail. If it cannot start, the tests that need it
 # are skipped with its error; the others run.
-test: $(STAMP) $(SYSTEM_STAMP)
+test: $(STAMP) $(SYSTEM_STAMP) $(TEST_TOOLS_STAMP)
 	@echo "starting a throw-away PostgreSQL server (scripts/postgres.sh)"; \
 	if dsn=$$(bash scripts/postgres.sh start 2>$(VENV)/postgres-start.log); then \
 	  export TRANSPARENCY_TEST_PG_DSN="$$dsn"; \
