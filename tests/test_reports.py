@@ -702,11 +702,13 @@ def test_public_page_accessibility_basics(demo):
     for table in page.tables:
         assert table["caption"].strip(), table
         assert table["th"] and all(th.get("scope") in ("col", "row", "colgroup", "rowgroup") for th in table["th"])
+    # the fund chart, and its phone version (the stylesheet shows one of the two)
     svg = [attrs for tag, attrs in page.elements if tag == "svg"]
-    assert len(svg) == 1 and svg[0].get("role") == "img"
-    title_id, desc_id = svg[0]["aria-labelledby"].split()
-    assert page.texts[title_id].strip() and page.texts[desc_id].strip()
-    assert "Daily value of the insurance funds" in page.texts[desc_id]
+    assert [a["viewbox"].split()[2] for a in svg] == ["720", "360"] and all(a.get("role") == "img" for a in svg)
+    for attrs in svg:
+        title_id, desc_id = attrs["aria-labelledby"].split()
+        assert page.texts[title_id].strip() and page.texts[desc_id].strip()
+        assert "Daily value of the insurance funds" in page.texts[desc_id]
     assert "script" not in tags
 
 
