@@ -74,8 +74,8 @@ def _write_contents(con: duckdb.DuckDBPyConnection, doc: dict, counts: dict[str,
 
 
 def write_snapshot(con: duckdb.DuckDBPyConnection, target: Path, export: Path) -> dict[str, int]:
-    """Copy the analyst tables from the warehouse (`con`) into a new file and move it over `target`; then replace
-    the Parquet export in the folder `export`."""
+    """Copy the analyst tables from the warehouse (`con`) into a new file, replace the Parquet export in the folder
+    `export` from it, and move the file over `target`."""
     doc = _documentation()
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")

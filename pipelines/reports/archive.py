@@ -19,7 +19,6 @@ UPTIME_DAYS = 90
 TREND_MONTHS = 12
 # The headline figures drawn as 12-month trends, in the page's order.
 TREND_METRICS = ("incidents_started", "compensation_paid_usd", "insurance_fund_closing_usd")
-IMPACT_ORDER = ("major_outage", "partial_outage", "degraded_performance", "operational")
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,6 @@ class ServiceDay:
     outage_minutes: Decimal | None = None
     partial_minutes: Decimal | None = None
     degraded_minutes: Decimal | None = None
-    availability_strict: Decimal | None = None
 
 
 def _data(reports_dir: Path, period: str, version: int, name: str) -> list[dict] | None:
@@ -55,7 +53,7 @@ def uptime(reports_dir: Path, periods: list[dict]) -> list[dict]:
             day = date.fromisoformat(row["day"])
             known[row["service"], day] = ServiceDay(
                 day, row["worst_impact"], _decimal(row["outage_minutes"]), _decimal(row["partial_minutes"]),
-                _decimal(row["degraded_minutes"]), _decimal(row["availability_strict"]))
+                _decimal(row["degraded_minutes"]))
     services = _data(reports_dir, newest["period"], newest["version"], "service_availability") or []
     return [{"service": s["service"], "service_name": s["service_name"], "first_day": days[0], "last_day": last_day,
              "days": [known.get((s["service"], d), ServiceDay(d, None)) for d in days]} for s in services]

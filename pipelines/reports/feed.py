@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import uuid
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from pipelines import publication_log
 from pipelines.files import write_atomic
 from pipelines.publication import read_figures, read_manifest, version_dir
 from pipelines.reports.formatting import month_name
+from pipelines.timestamps import iso_utc
 
 FEED = "feed.atom"
 ATOM = "http://www.w3.org/2005/Atom"
@@ -26,10 +27,6 @@ ET.register_namespace("", ATOM)
 
 def _urn(lei: str, name: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"urn:lei:{lei}:transparency-reports:{name}").urn
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def publications(reports_dir: Path) -> list[dict]:
@@ -41,7 +38,8 @@ def publications(reports_dir: Path) -> list[dict]:
     for index, entry in enumerate(publication_log.read_entries(reports_dir)):
         head = next(h for h in signed if h["size"] > index)
         period, version = entry.version.split("/v")
-        entries.append({"period": period, "version": int(version), "published": _time(head["timestamp"])})
+        entries.append({"period": period, "version": int(version),
+                        "published": datetime.fromisoformat(head["timestamp"])})
     return entries
 
 
@@ -58,7 +56,8 @@ def _element(parent: ET.Element, tag: str, text: str | None = None, **attributes
 
 
 def _rfc3339(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """To the second: a feed reader needs no more, and the head's microseconds are not a publication's."""
+    return iso_utc(moment.replace(microsecond=0))
 
 
 def write_feed(reports_dir: Path, entity: dict, site_url: str | None) -> Path | None:

@@ -361,7 +361,7 @@ def write_archive(reports_dir: Path, entity: Row, periods: list[dict], head: dic
     copy_public_assets(reports_dir)
     for name, source in RECEIPT_TOOLS.items():
         write_atomic(reports_dir / name, source.read_bytes())
-    signed_at = datetime.fromisoformat(head["timestamp"].replace("Z", "+00:00")) if head else None
+    signed_at = datetime.fromisoformat(head["timestamp"]) if head else None
     services = archive.uptime(reports_dir, periods)
     for service in services:
         statuses = [_day_status(d) for d in service["days"]]

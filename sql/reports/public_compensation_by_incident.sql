@@ -27,22 +27,23 @@ involved AS (  -- the row's users: accounts with a claim received, decided or pa
     SELECT incident_id, account_ref FROM claims WHERE received OR decided IS NOT NULL
     UNION SELECT incident_id, account_ref FROM paid
 ),
-per_incident AS (
-    SELECT i.incident_id, count(DISTINCT i.account_ref) AS users,
-           (SELECT count(*) FROM claims AS c WHERE c.incident_id = i.incident_id AND c.received) AS received,
-           (SELECT count(*) FROM claims AS c WHERE c.incident_id = i.incident_id AND c.decided = 'approved')
-               AS approved,
-           (SELECT count(*) FROM claims AS c WHERE c.incident_id = i.incident_id
-                AND c.decided = 'partially_approved') AS partially_approved,
-           (SELECT count(*) FROM claims AS c WHERE c.incident_id = i.incident_id AND c.decided = 'rejected')
-               AS rejected,
-           (SELECT count(*) FROM claims AS c WHERE c.incident_id = i.incident_id AND c.decided = 'withdrawn')
-               AS withdrawn,
-           (SELECT count(DISTINCT p.account_ref) FROM paid AS p WHERE p.incident_id = i.incident_id) AS users_paid,
-           (SELECT coalesce(sum(p.paid_usd), 0) FROM paid AS p WHERE p.incident_id = i.incident_id) AS paid_usd,
-           (SELECT quantile_cont(f.hours, 0.5) FROM first_paid AS f WHERE f.incident_id = i.incident_id)
-               AS hours_to_pay_median
-    FROM involved AS i GROUP BY i.incident_id
+per_incident AS (  -- each of claims, payouts and first payouts aggregated once, by incident
+    SELECT i.incident_id, i.users,
+           coalesce(c.received, 0) AS received, coalesce(c.approved, 0) AS approved,
+           coalesce(c.partially_approved, 0) AS partially_approved, coalesce(c.rejected, 0) AS rejected,
+           coalesce(c.withdrawn, 0) AS withdrawn, coalesce(p.users_paid, 0) AS users_paid,
+           coalesce(p.paid_usd, 0) AS paid_usd, f.hours_to_pay_median
+    FROM (SELECT incident_id, count(DISTINCT account_ref) AS users FROM involved GROUP BY incident_id) AS i
+    LEFT JOIN (SELECT incident_id, count(*) FILTER (WHERE received) AS received,
+                      count(*) FILTER (WHERE decided = 'approved') AS approved,
+                      count(*) FILTER (WHERE decided = 'partially_approved') AS partially_approved,
+                      count(*) FILTER (WHERE decided = 'rejected') AS rejected,
+                      count(*) FILTER (WHERE decided = 'withdrawn') AS withdrawn
+               FROM claims GROUP BY incident_id) AS c USING (incident_id)
+    LEFT JOIN (SELECT incident_id, count(DISTINCT account_ref) AS users_paid, sum(paid_usd) AS paid_usd
+               FROM paid GROUP BY incident_id) AS p USING (incident_id)
+    LEFT JOIN (SELECT incident_id, quantile_cont(hours, 0.5) AS hours_to_pay_median
+               FROM first_paid GROUP BY incident_id) AS f USING (incident_id)
 ),
 rows AS (  -- the decisions table's rule, by row
     SELECT p.*, p.users < k.k AS primary_suppressed,
