@@ -167,3 +167,18 @@ def test_rewriting_the_feed_keeps_its_bytes_and_a_correction_is_an_entry_of_its_
     assert newest["title"] == "Correction: transparency report for September 2026, version 2"
     assert "2 figures corrected" in newest["summary"] and newest["updated"] == "2026-12-24T10:00:00Z"
     assert newest["links"]["alternate"]["href"] == f"{period}/v2/public/index.html"  # relative: no site_url
+
+
+def test_the_feed_does_not_depend_on_namespaces_registered_elsewhere_in_the_process(demo: Path, tmp_path: Path):
+    """ElementTree's namespace registry is global: a library registering its own default namespace (as one in the
+    rendering stack does) once made the feed come out with ns0: prefixes, and differ between two builds."""
+    reports = tmp_path / "reports"
+    shutil.copytree(demo / "reports", reports)
+    entity = {"legal_name": "Northwind", "lei": load_profile().lei}
+    before = write_feed(reports, entity, None).read_bytes()
+    ET.register_namespace("", "http://www.w3.org/2000/svg")
+    try:
+        assert write_feed(reports, entity, None).read_bytes() == before
+    finally:
+        ET.register_namespace("svg", "http://www.w3.org/2000/svg")
+    assert b"ns0:" not in before and b'<feed xmlns="http://www.w3.org/2005/Atom"' in before

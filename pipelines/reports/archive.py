@@ -48,8 +48,8 @@ def uptime(reports_dir: Path, periods: list[dict]) -> list[dict]:
     last_day = (window(newest["period"])[1] - timedelta(days=1)).date()
     days = [last_day - timedelta(days=n) for n in range(UPTIME_DAYS - 1, -1, -1)]
     known: dict[tuple[str, date], ServiceDay] = {}
-    for period in sorted({d.strftime("%Y-%m") for d in days}):
-        for row in (_data(reports_dir, period, latest[period], "service_days") or []) if period in latest else []:
+    for period in sorted({d.strftime("%Y-%m") for d in days} & latest.keys()):
+        for row in _data(reports_dir, period, latest[period], "service_days") or []:
             day = date.fromisoformat(row["day"])
             known[row["service"], day] = ServiceDay(
                 day, row["worst_impact"], _decimal(row["outage_minutes"]), _decimal(row["partial_minutes"]),

@@ -22,7 +22,6 @@ from pipelines.timestamps import iso_utc
 
 FEED = "feed.atom"
 ATOM = "http://www.w3.org/2005/Atom"
-ET.register_namespace("", ATOM)
 
 
 def _urn(lei: str, name: str) -> str:
@@ -50,7 +49,7 @@ def _corrected(reports_dir: Path, period: str, version: int) -> int:
 
 
 def _element(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    element = ET.SubElement(parent, tag, attributes)
     element.text = text
     return element
 
@@ -66,7 +65,9 @@ def write_feed(reports_dir: Path, entity: dict, site_url: str | None) -> Path | 
     if not published:
         return None
     base = site_url.rstrip("/") + "/" if site_url else ""
-    feed = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "en"})
+    # Unqualified tags under a literal xmlns: ET.register_namespace would do it through a registry global to the
+    # process, and another library registering its own default namespace (an SVG one, say) made the feed ns0:.
+    feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": "en"})
     _element(feed, "id", _urn(entity["lei"], "feed"))
     _element(feed, "title", f"{entity['legal_name']}: transparency reports")
     _element(feed, "subtitle", "Every month: what failed, what we paid back and what the insurance funds hold; "
