@@ -67,6 +67,10 @@ class Instance:
         self.processes: list[subprocess.Popen] = []
 
     def __enter__(self) -> Instance:
+        # The storage is created first, as an operator's first `dagster instance migrate` does: the webserver and
+        # the daemon started together on an empty home race to create it ("more than one head present").
+        subprocess.run([str(BIN / "dagster"), "instance", "migrate"], cwd=self.root, env=self.env, check=True,
+                       capture_output=True, timeout=180)
         target = ["-m", "pipelines.definitions"]
         for name, command in (("webserver", [BIN / "dagster-webserver", *target, "-h", "127.0.0.1", "-p",
                                              str(self.port)]),
