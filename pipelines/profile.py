@@ -122,6 +122,9 @@ class Profile(_Strict):
     small_cell_k: int = Field(default=10, ge=1)
     # Where reports/ is served: the Atom feed's links are absolute under it (relative to the feed without it).
     site_url: str | None = Field(default=None, pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+    # The languages of the public pages and PDF, the first at the top of each folder and on the archive page, each
+    # other one in a folder of its own (public/de/, reports/de/); each needs a catalog in locales/.
+    public_languages: tuple[str, ...] = Field(default=("en",), min_length=1)
     services: tuple[Service, ...] = Field(min_length=1)
     funds: tuple[Fund, ...] = Field(min_length=1)
     regulators: tuple[Regulator, ...] = Field(min_length=1)
@@ -140,6 +143,19 @@ class Profile(_Strict):
         if unknown:
             raise ValueError(f"statuspage_components name services the profile does not have: {', '.join(unknown)}")
         return self
+
+    @field_validator("public_languages")
+    @classmethod
+    def _languages_have_catalogs(cls, public_languages: tuple[str, ...]) -> tuple[str, ...]:
+        from pipelines.reports.i18n import languages
+
+        if len(set(public_languages)) < len(public_languages):
+            raise ValueError(f"public_languages lists a language twice: {', '.join(public_languages)}")
+        missing = [language for language in public_languages if language not in languages()]
+        if missing:
+            raise ValueError(f"public_languages: no catalog for {', '.join(missing)} in locales/ (there is one for "
+                             f"{', '.join(languages())})")
+        return public_languages
 
     @field_validator("lei")
     @classmethod

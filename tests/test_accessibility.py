@@ -1,5 +1,5 @@
 """The public pages in a real browser: Debian's Chromium, headless, driven by Playwright, on the demo's archive page
-and its two monthly pages, at a phone's width (390 × 844) and a desktop's (1280 × 900).
+and its monthly pages, in English and German, at a phone's width (390 × 844) and a desktop's (1280 × 900).
 
 * WCAG 2.1 AA as axe-core checks it (every rule axe enables by default): no serious or critical violation.
 * On the phone nothing scrolls sideways: the page is no wider than the screen, and every cell of every table (so its
@@ -21,7 +21,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 pytestmark = pytest.mark.xdist_group("demo")
 
-PAGES = ("index.html", "2026-10/v1/public/index.html", "2026-09/v1/public/index.html")
+# the archive and a monthly page in each language of the demo profile (English at the top, German in de/), and a
+# second month in English
+PAGES = ("index.html", "2026-10/v1/public/index.html", "2026-09/v1/public/index.html", "de/index.html",
+         "2026-10/v1/public/de/index.html")
 PHONE = (390, 844)
 VIEWPORTS = {"phone": PHONE, "desktop": (1280, 900)}
 FAILING_IMPACTS = ("serious", "critical")

@@ -98,7 +98,9 @@ def entries(document: bytes) -> list[dict]:
     feed = ET.fromstring(document)
     return [{"id": e.findtext(f"{A}id"), "title": e.findtext(f"{A}title"), "updated": e.findtext(f"{A}updated"),
              "summary": e.findtext(f"{A}summary"),
-             "links": {link.get("rel"): link.attrib for link in e.findall(f"{A}link")}}
+             # an alternate link per language: "alternate" the first language's, "alternate:de" the German one
+             "links": {link.get("rel") + ("" if link.get("hreflang") in (None, "en") else f":{link.get('hreflang')}"):
+                       link.attrib for link in e.findall(f"{A}link")}}
             for e in feed.findall(f"{A}entry")]
 
 
@@ -130,6 +132,7 @@ def test_the_demo_feed_is_valid_atom_with_an_entry_per_publication(demo: Path):
         period = version.split("/")[0]
         assert entry["id"] == uuid.uuid5(uuid.NAMESPACE_URL, f"urn:lei:{lei}:transparency-reports:{version}").urn
         assert entry["links"]["alternate"]["href"] == f"{site}/{version}/public/index.html"
+        assert entry["links"]["alternate:de"]["href"] == f"{site}/{version}/public/de/index.html"
         pdf = reports / version / "public" / "report.pdf"
         assert entry["links"]["enclosure"]["length"] == str(pdf.stat().st_size)
         assert period in entry["links"]["enclosure"]["href"] and entry["title"].startswith("Transparency report")

@@ -34,3 +34,12 @@ def test_unknown_key_is_rejected(tmp_path):
 def test_unreadable_profile_names_the_file(tmp_path):
     with pytest.raises(ProfileError, match="profile.toml"):
         load_profile(_write(tmp_path, "legal_name = "))
+
+
+@pytest.mark.parametrize("languages, expected", [('["en", "fr"]', "no catalog for fr"),
+                                                 ('["de", "de"]', "lists a language twice")])
+def test_public_languages_need_a_catalog_each_once(tmp_path, languages, expected):
+    text = DEMO_PROFILE.read_text(encoding="utf-8").replace('public_languages = ["en", "de"]',
+                                                           f"public_languages = {languages}")
+    with pytest.raises(ProfileError, match=f"public_languages.*{expected}"):
+        load_profile(_write(tmp_path, text))

@@ -85,7 +85,7 @@ def test_the_uptime_bars_are_the_days_recomputed_from_the_impacts(demo: Path, pa
         for n, rect in enumerate(rects):
             day = first_day + timedelta(days=n)
             title = rect.findtext("title")
-            assert title.startswith(day.strftime("%a %d %b %Y")), title
+            assert title.startswith(f"{day:%a}, {day:%b} {day.day}, {day:%Y}"), title  # Mon, Aug 3, 2026
             if day < date(2026, 9, 1):  # before the first published month
                 assert colours[rect.get("fill")] is None and title.endswith("no published report")
                 continue

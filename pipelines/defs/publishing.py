@@ -81,7 +81,8 @@ def period_publication(
         (p.name for p in reports.directory.iterdir() if p.is_dir() and versions(reports.directory, p.name)),
         reverse=True,
     )
-    entity = {"legal_name": profile.legal_name, "lei": profile.lei, "small_cell_k": profile.small_cell_k}
+    entity = {"legal_name": profile.legal_name, "lei": profile.lei, "small_cell_k": profile.small_cell_k,
+              "public_languages": list(profile.public_languages)}
     write_archive(reports.directory, entity,
                   [{"period": p, "version": latest_version(reports.directory, p)} for p in published_periods],
                   publication_log.latest_head(reports.directory))

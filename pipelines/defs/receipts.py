@@ -15,13 +15,16 @@ from pipelines.files import write_atomic
 from pipelines.profile import ProfileError
 from pipelines.publication import staged_inputs
 from pipelines.receipts import root_problems, tree_for_month
+from pipelines.reports.i18n import N_
 from pipelines.sql import SqlFile
 
 KEY = dg.AssetKey(["reports", "compensation_root"])
 ROOT_CHECK = "compensation_root_matches_period_metrics"
-ROOT_CHECK_DESCRIPTION = ("Blocking. The compensation root's sums, and every field added up over the claims it commits "
-                          "to, equal the month's figures (claims decided by decision, payouts, compensation paid in "
-                          "USD and by the insurance fund).")
+# The public page shows a check's description without its kind, translated (pipelines/reports/i18n.py).
+ROOT_CHECK_TEXT = N_("The compensation root's sums, and every field added up over the claims it commits to, equal the "
+                     "month's figures (claims decided by decision, payouts, compensation paid in USD and by the "
+                     "insurance fund).")
+ROOT_CHECK_DESCRIPTION = f"Blocking. {ROOT_CHECK_TEXT}"
 
 
 def secret_of(landing: LandingResource) -> bytes:

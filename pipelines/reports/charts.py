@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from decimal import Decimal
 from html import escape
 
-from pipelines.reports.formatting import usd
+from pipelines.reports.formatting import Formatter
+from pipelines.reports.i18n import N_
 
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT, TOP, BOTTOM = 72, 16, 16, 64
@@ -16,14 +16,8 @@ PALETTE = ("#1f4e79", "#c55a11", "#2e7d32", "#6a1b9a")  # contrast ≥ 4.5:1 on 
 TOTAL_COLOUR = "#1a1a1a"
 GRID_COLOUR = "#d0d4da"
 TEXT_COLOUR = "#555"
+ALL_FUNDS = N_("All funds")  # the fund chart's legend entry of the total
 FONT = f'font-family="Inter, sans-serif" font-size="12" fill="{TEXT_COLOUR}"'
-
-
-def compact_usd(value: Decimal) -> str:
-    for size, suffix in ((Decimal(10) ** 9, " bn"), (Decimal(10) ** 6, " M"), (Decimal(10) ** 3, " k")):
-        if abs(value) >= size:
-            return f"${value / size:,.0f}{suffix}" if abs(value) >= size * 10 else f"${value / size:,.1f}{suffix}"
-    return usd(value)
 
 
 def _nice_step(span: Decimal) -> Decimal:
@@ -41,9 +35,10 @@ def _nice_step(span: Decimal) -> Decimal:
 NARROW_WIDTH = 360
 
 
-def fund_chart(rows: list[dict], title: str, description: str, width: int = WIDTH, chart_id: str = "fund-chart"
-               ) -> str:
-    """Daily USD value of each fund and of all funds together (rows of public_insurance_fund_daily)."""
+def fund_chart(rows: list[dict], title: str, description: str, fmt: Formatter, width: int = WIDTH,
+               chart_id: str = "fund-chart") -> str:
+    """Daily USD value of each fund and of all funds together (rows of public_insurance_fund_daily), its text in
+    `fmt`'s language."""
     days = sorted({r["day"] for r in rows})
     if not days:
         return ""
@@ -81,15 +76,15 @@ def fund_chart(rows: list[dict], title: str, description: str, width: int = WIDT
         parts.append(f'<line x1="{LEFT}" x2="{width - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
                      f'stroke="{GRID_COLOUR}" stroke-width="1"/>')
         parts.append(f'<text x="{LEFT - 8}" y="{y(tick) + 4:.1f}" {FONT} text-anchor="end">'
-                     f"{escape(compact_usd(tick))}</text>")
+                     f"{escape(fmt.compact_usd(tick))}</text>")
         tick += step
     for i, d in enumerate(days):
         if i % (14 if narrow else 7) == 0:
             parts.append(f'<text x="{x(i):.1f}" y="{HEIGHT - BOTTOM + 18}" {FONT} text-anchor="middle">'
-                         f"{d.strftime('%d %b')}</text>")
+                         f"{escape(fmt.day_month(d))}</text>")
     lines = [(names[f], PALETTE[n % len(PALETTE)], series[f], "fund") for n, f in enumerate(sorted(series))]
     # lines with more than 4 funds would repeat colours; the legend still names each
-    lines.append(("All funds", TOTAL_COLOUR, totals, "total"))
+    lines.append((fmt.gettext(ALL_FUNDS), TOTAL_COLOUR, totals, "total"))
     for _name, colour, points, css in lines:
         path = " ".join(
             f"{'M' if j == 0 else 'L'}{x(i):.1f},{y(points[d]):.1f}"
@@ -131,7 +126,7 @@ TREND_W, TREND_H = 360, 150
 TREND_LEFT, TREND_RIGHT, TREND_TOP, TREND_BOTTOM = 76, 24, 10, 28
 
 
-def trend_chart(months: list[str], values: list[Decimal | None], tick_label, chart_id: str,
+def trend_chart(months: list[str], values: list[Decimal | None], tick_label, chart_id: str, fmt: Formatter,
                 floor: Decimal | None = None) -> str:
     """A month-by-month line with a dot per published value (a gap where none), from 0 (or `floor`) to a round
     top; `tick_label` displays an axis value. Its text alternative is the table the page prints beside it."""
@@ -159,7 +154,7 @@ def trend_chart(months: list[str], values: list[Decimal | None], tick_label, cha
                      f"{escape(tick_label(tick))}</text>")
     every = max(1, -(-len(months) // 3))  # at most three month labels, the newest month's among them
     for i in range(len(months) - 1, -1, -every):
-        label = datetime.strptime(months[i], "%Y-%m").strftime("%b %Y")
+        label = escape(fmt.short_month(months[i]))
         anchor = "end" if i == len(months) - 1 and i else "middle"  # the newest label ends at the last point
         parts.append(f'<text x="{x(i):.1f}" y="{TREND_H - 8}" {FONT} text-anchor="{anchor}">{label}</text>')
     path, pen = [], "M"

@@ -9,6 +9,7 @@ rewritten. Links are absolute under the profile's `site_url`, or relative to the
 from __future__ import annotations
 
 import json
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -22,6 +23,8 @@ from pipelines.timestamps import iso_utc
 
 FEED = "feed.atom"
 ATOM = "http://www.w3.org/2005/Atom"
+# a version's page in a language other than its first (public/de/index.html), which an entry links with its hreflang
+OTHER_LANGUAGE_PAGE = re.compile(r"public/([a-z]{2})/index\.html")
 
 
 def _urn(lei: str, name: str) -> str:
@@ -65,6 +68,7 @@ def write_feed(reports_dir: Path, entity: dict, site_url: str | None) -> Path | 
     if not published:
         return None
     base = site_url.rstrip("/") + "/" if site_url else ""
+    primary = (entity.get("public_languages") or ["en"])[0]
     # Unqualified tags under a literal xmlns: ET.register_namespace would do it through a registry global to the
     # process, and another library registering its own default namespace (an SVG one, say) made the feed ns0:.
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": "en"})
@@ -94,8 +98,12 @@ def write_feed(reports_dir: Path, entity: dict, site_url: str | None) -> Path | 
                        "report's corrections section. Earlier versions stay published unchanged.")
         _element(entry, "published", _rfc3339(item["published"]))
         _element(entry, "updated", _rfc3339(item["published"]))
-        _element(entry, "link", href=f"{folder}index.html", rel="alternate", type="text/html")
-        pdf = read_manifest(version_dir(reports_dir, period, version))["files"]["public/report.pdf"]
+        files = read_manifest(version_dir(reports_dir, period, version))["files"]
+        _element(entry, "link", href=f"{folder}index.html", rel="alternate", type="text/html", hreflang=primary)
+        for language in sorted(m.group(1) for m in map(OTHER_LANGUAGE_PAGE.fullmatch, files) if m):
+            _element(entry, "link", href=f"{folder}{language}/index.html", rel="alternate", type="text/html",
+                     hreflang=language)
+        pdf = files["public/report.pdf"]
         _element(entry, "link", href=f"{folder}report.pdf", rel="enclosure", type="application/pdf",
                  length=str(pdf["bytes"]))
         _element(entry, "summary", summary)

@@ -15,11 +15,12 @@ import io
 import json
 import multiprocessing
 import os
+import posixpath
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
@@ -28,22 +29,18 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 import weasyprint
+from markupsafe import Markup
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from pipelines.files import write_atomic
+from pipelines.publication import version_dir
 from pipelines.receipts import ROOT_FILE
-from pipelines.reports import archive, formatting
-from pipelines.reports.charts import (
-    IMPACT_COLOURS,
-    NARROW_WIDTH,
-    compact_usd,
-    fund_chart,
-    trend_chart,
-    uptime_bar,
-)
+from pipelines.reports import archive
+from pipelines.reports.charts import IMPACT_COLOURS, NARROW_WIDTH, fund_chart, trend_chart, uptime_bar
 from pipelines.reports.data import ReportData, Row
 from pipelines.reports.dictionary import DICTIONARY, dictionary_json
-from pipelines.reports.formatting import FILTERS, month_name, usd
+from pipelines.reports.formatting import Formatter, formatter, marked, plain
+from pipelines.reports.i18n import SOURCE_LANGUAGE, display_name
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 ASSETS = TEMPLATES / "assets"
@@ -80,7 +77,8 @@ class AssetsOnlyFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-def environment() -> jinja2.Environment:
+def environment(language: str = SOURCE_LANGUAGE) -> jinja2.Environment:
+    """The templates in `language`: its catalog (jinja2.ext.i18n, whitespace-trimmed texts) and its formats."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -88,24 +86,60 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters.update(FILTERS)
+    env.policies["ext.i18n.trimmed"] = True
+    fmt = formatter(language)
+    env.install_gettext_translations(fmt.translations, newstyle=True)
+    env.filters.update(fmt.filters())
+    # a text that comes from data (a metric's label, a check's description), translated as it is: no %-formatting
+    env.filters["translate"] = fmt.gettext
     return env
 
 
-def _context(data: ReportData, version: int, audience: str) -> dict:
+def public_folder(language: str, languages: Sequence[str]) -> str:
+    """Where a language's public page and PDF are in a version, and its archive page in reports/: the first
+    language of the profile at the top ("public/", ""), each other one in a folder of its own ("public/de/")."""
+    return "" if language == languages[0] else f"{language}/"
+
+
+def alternates(language: str, languages: Sequence[str], page: str = "index.html") -> list[dict]:
+    """The page in every language, linked from the page in `language` (hreflang links, the language menu)."""
+    here = public_folder(language, languages) or "."
+    return [{"language": other, "name": display_name(other), "current": other == language,
+             "href": posixpath.relpath(public_folder(other, languages) + page, here)}
+            for other in languages]
+
+
+def _up(folder: str) -> str:
+    """The way up from a language's folder to where the primary language's page is ("" or "../")."""
+    return "../" * folder.count("/")
+
+
+def _context(data: ReportData, version: int, audience: str, language: str = SOURCE_LANGUAGE) -> dict:
+    fmt = formatter(language)
+    _ = fmt.gettext
     headline = data.headline
-    closing = headline["insurance_fund_closing_usd"]["value"]
-    description = (
-        f"Daily value of the insurance funds in {month_name(data.period)}: from "
-        f"{usd(headline['insurance_fund_opening_usd']['value'])} at the start to {usd(closing)} at the end, "
-        f"lowest {usd(headline['insurance_fund_min_usd']['value'])}, "
-        f"highest {usd(headline['insurance_fund_max_usd']['value'])}."
-    )
+    description = _("Daily value of the insurance funds in %(month)s: from %(opening)s at the start to %(closing)s "
+                    "at the end, lowest %(lowest)s, highest %(highest)s.") % {
+        "month": fmt.month_name(data.period), "opening": fmt.usd(headline["insurance_fund_opening_usd"]["value"]),
+        "closing": fmt.usd(headline["insurance_fund_closing_usd"]["value"]),
+        "lowest": fmt.usd(headline["insurance_fund_min_usd"]["value"]),
+        "highest": fmt.usd(headline["insurance_fund_max_usd"]["value"])}
+    chart_title = _("Insurance funds, daily value in USD")
+    languages = data.entity.get("public_languages") or [SOURCE_LANGUAGE]
+    up = _up(public_folder(language, languages)) if audience.startswith("public") else ""
+    # a PDF's HTML is laid out from templates/, whatever its folder in the version
     return {
         "data": data,
         "entity": data.entity,
         "audience": audience,
+        "lang": language,
+        "alternates": alternates(language, languages) if audience == "public" else [],
+        "asset_root": up if audience == "public" else "",
+        # CSS, spliced into the translated "Page … of …" of the PDF's page footer (a string closed and reopened)
+        "page_counter": Markup('" counter(page) "'), "pages_counter": Markup('" counter(pages) "'),
+        "data_root": up + "data/",
         "detailed": len(data.regulator["incident_register"]) <= DETAILED_REGISTER_LIMIT,
         "version": version,
         "k": data.entity["small_cell_k"],
@@ -115,23 +149,31 @@ def _context(data: ReportData, version: int, audience: str) -> dict:
         "regulator": data.regulator,
         "first_day": data.start.date(),
         "last_day": (data.end - timedelta(days=1)).date(),
-        "fund_chart": fund_chart(data.public["insurance_fund_daily"], "Insurance funds, daily value in USD",
-                                 description),
+        "fund_chart": fund_chart(data.public["insurance_fund_daily"], chart_title, description, fmt),
         # the public page's version for a phone (its stylesheet shows one of the two)
-        "fund_chart_narrow": fund_chart(data.public["insurance_fund_daily"], "Insurance funds, daily value in USD",
-                                        description, NARROW_WIDTH, "fund-chart-narrow"),
+        "fund_chart_narrow": fund_chart(data.public["insurance_fund_daily"], chart_title, description, fmt,
+                                        NARROW_WIDTH, "fund-chart-narrow"),
         "fund_chart_description": description,
         "downloads": public_download_names(data),
         "definitions": {d["metric"]: d for d in data.metric_definitions},
         # the root's sums, exact decimal strings, as numbers to display
         "root_values": {name: Decimal(value) for name, value in (data.compensation_root or {}).get("sums", {}).items()},
-        "archive_root": "../../../",  # reports/, from reports/YYYY-MM/vN/public/
-        "fmt": SimpleNamespace(**FILTERS, for_unit=formatting.for_unit, signed=formatting.points),
+        "archive_root": "../../../" + up,  # reports/, from reports/YYYY-MM/vN/public/[de/]
+        "fmt": _figures(fmt),
     }
 
 
-def render_html(template: str, data: ReportData, version: int, audience: str) -> str:
-    return environment().get_template(template).render(**_context(data, version, audience))
+def _figures(fmt: Formatter) -> SimpleNamespace:
+    """The displays a template calls by name (fmt.usd, fmt.for_unit(unit)), each figure marked up as the filters
+    mark it."""
+    filters = fmt.filters()
+    return SimpleNamespace(**filters, for_unit=lambda unit: marked(fmt.for_unit(unit)),
+                           signed=filters["points"])
+
+
+def render_html(template: str, data: ReportData, version: int, audience: str,
+                language: str = SOURCE_LANGUAGE) -> str:
+    return environment(language).get_template(template).render(**_context(data, version, audience, language))
 
 
 def _pdf_identifier(html: str) -> bytes:
@@ -238,31 +280,18 @@ def _sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def _plain(value: object) -> object:
-    """A value for CSV/JSON: decimals as exact strings (never floats), times in ISO 8601 UTC."""
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return value
-
-
 def table_csv(rows: list[Row]) -> bytes:
     buffer = io.StringIO()
     if rows:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: _plain(v) for k, v in row.items()} for row in rows)
+        writer.writerows({k: plain(v) for k, v in row.items()} for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 
 def table_json(rows: list[Row]) -> bytes:
-    plain = [{k: _plain(v) for k, v in row.items()} for row in rows]
-    return (json.dumps(plain, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    rows = [{k: plain(v) for k, v in row.items()} for row in rows]
+    return (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
 def regulator_attachments(data: ReportData) -> list[tuple[str, bytes, str]]:
@@ -303,13 +332,16 @@ def period_sources(data: ReportData, version: int) -> PeriodSources:
     files |= {f"public/assets/{asset}": (ASSETS / asset).read_bytes() for asset in PUBLIC_ASSETS}
     if data.compensation_root is not None:
         files[ROOT_FILE] = (json.dumps(data.compensation_root, indent=1) + "\n").encode("utf-8")
-    files["public/index.html"] = render_html("public.html", data, version, "public").encode("utf-8")
     stamp = data.end - timedelta(seconds=1)
-    pdfs = {
-        "public/report.pdf": PdfSource(render_html("public.html", data, version, "public-print"), stamp),
-        "regulator/report.pdf": PdfSource(render_html("regulator.html", data, version, "regulator"), stamp,
-                                          archival=True, attachments=tuple(regulator_attachments(data))),
-    }
+    pdfs = {}
+    languages = data.entity["public_languages"]
+    for language in languages:
+        folder = "public/" + public_folder(language, languages)
+        files[folder + "index.html"] = render_html("public.html", data, version, "public", language).encode("utf-8")
+        pdfs[folder + "report.pdf"] = PdfSource(render_html("public.html", data, version, "public-print", language),
+                                                stamp)
+    pdfs["regulator/report.pdf"] = PdfSource(render_html("regulator.html", data, version, "regulator"), stamp,
+                                             archival=True, attachments=tuple(regulator_attachments(data)))
     return PeriodSources(files, pdfs)
 
 
@@ -337,15 +369,16 @@ RECEIPT_TOOLS = {"verify_receipt.py": Path(__file__).resolve().parents[1] / "rec
                  "RECEIPTS.md": TEMPLATES.parent / "docs" / "RECEIPTS.md"}
 
 
-def _day_status(day) -> str:
-    """A day of an uptime bar in words, for its tooltip and the table beside the bar."""
-    when = day.day.strftime("%a %d %b %Y")
+def _day_status(day, fmt: Formatter) -> str:
+    """A day of an uptime bar in words, for its tooltip and the list beside the bar."""
+    _ = fmt.gettext
+    when = fmt.weekday(day.day)
     if day.worst_impact is None:
-        return f"{when}: no published report"
+        return _("%(day)s: no published report") % {"day": when}
     minutes = {"major_outage": day.outage_minutes, "partial_outage": day.partial_minutes,
                "degraded_performance": day.degraded_minutes}.get(day.worst_impact)
-    status = formatting.label(day.worst_impact).lower()
-    return f"{when}: {status}" + (f", {formatting.duration_minutes(minutes)}" if minutes is not None else "")
+    status = f"{when}: {fmt.label(day.worst_impact)}"
+    return status + (f", {fmt.duration(minutes)}" if minutes is not None else "")
 
 
 def _availability_floor(values: list[Decimal | None]) -> Decimal:
@@ -354,33 +387,52 @@ def _availability_floor(values: list[Decimal | None]) -> Decimal:
     return (lowest * 100).to_integral_value(rounding="ROUND_FLOOR") / 100
 
 
-def write_archive(reports_dir: Path, entity: Row, periods: list[dict], head: dict | None) -> Path:
-    """reports/index.html, the transparency page: the last 90 days of every service, 12-month trends, every
-    period with its latest version and the publication log's latest signed head, replaced atomically; the receipt
-    verifier and its format beside it."""
+def _period_page(reports_dir: Path, period: dict, language: str, languages: Sequence[str]) -> dict:
+    """A period's row of the archive in `language`: its page in that language when the version has one (a version
+    published before the language was added has not), else the first language's."""
+    folder = public_folder(language, languages)
+    public = version_dir(reports_dir, period["period"], period["version"]) / "public"
+    if not (public / folder / "index.html").is_file():
+        folder, language = "", languages[0]
+    return {**period, "folder": folder, "folder_language": language}
+
+
+def write_archive(reports_dir: Path, entity: Row, periods: list[dict], head: dict | None) -> list[Path]:
+    """reports/index.html, the transparency page (and reports/<language>/index.html in each other language of the
+    profile): the last 90 days of every service, 12-month trends, every period with its latest version and the
+    publication log's latest signed head, each replaced atomically; the receipt verifier and its format beside
+    them."""
     copy_public_assets(reports_dir)
     for name, source in RECEIPT_TOOLS.items():
         write_atomic(reports_dir / name, source.read_bytes())
     signed_at = datetime.fromisoformat(head["timestamp"]) if head else None
     services = archive.uptime(reports_dir, periods)
-    for service in services:
-        statuses = [_day_status(d) for d in service["days"]]
-        service["svg"] = uptime_bar(service, statuses, f"uptime-{service['service']}")
-        service["impacted"] = [status for d, status in zip(service["days"], statuses)
-                               if d.worst_impact not in (None, "operational")]
     history = archive.trends(reports_dir, periods)
     downloads = archive.dictionary(reports_dir, periods)
-    for metric in history["metrics"]:
-        tick = compact_usd if metric["unit"] == "USD" else formatting.for_unit(metric["unit"])
-        metric["svg"] = trend_chart(history["months"], metric["series"], tick, f"trend-{metric['metric']}")
-    for service in history["availability"]:
-        service["svg"] = trend_chart(history["months"], service["series"], formatting.availability,
-                                     f"trend-{service['service']}", floor=_availability_floor(service["series"]))
-    page = environment().get_template("archive.html").render(
-        entity=entity, periods=periods, head=head, head_signed_at=signed_at, audience="archive",
-        services=services, history=history, downloads=downloads, impact_colours=IMPACT_COLOURS,
-        uptime_days=archive.UPTIME_DAYS,
-        fmt=SimpleNamespace(**FILTERS, for_unit=formatting.for_unit))
-    target = reports_dir / "index.html"
-    write_atomic(target, page)
-    return target
+    languages = entity.get("public_languages") or [SOURCE_LANGUAGE]
+    written = []
+    for language in languages:
+        fmt = formatter(language)
+        for service in services:
+            statuses = [_day_status(d, fmt) for d in service["days"]]
+            service["svg"] = uptime_bar(service, statuses, f"uptime-{service['service']}")
+            service["impacted"] = [status for d, status in zip(service["days"], statuses)
+                                   if d.worst_impact not in (None, "operational")]
+        for metric in history["metrics"]:
+            tick = fmt.compact_usd if metric["unit"] == "USD" else fmt.for_unit(metric["unit"])
+            metric["svg"] = trend_chart(history["months"], metric["series"], tick, f"trend-{metric['metric']}", fmt)
+        for service in history["availability"]:
+            service["svg"] = trend_chart(history["months"], service["series"], fmt.availability,
+                                         f"trend-{service['service']}", fmt,
+                                         floor=_availability_floor(service["series"]))
+        folder = public_folder(language, languages)
+        page = environment(language).get_template("archive.html").render(
+            entity=entity, head=head, head_signed_at=signed_at, audience="archive", lang=language,
+            source_language=SOURCE_LANGUAGE, alternates=alternates(language, languages), asset_root=_up(folder),
+            site_root=_up(folder), periods=[_period_page(reports_dir, p, language, languages) for p in periods],
+            services=services, history=history, downloads=downloads, impact_colours=IMPACT_COLOURS,
+            uptime_days=archive.UPTIME_DAYS, fmt=_figures(fmt))
+        target = reports_dir / folder / "index.html"
+        write_atomic(target, page)
+        written.append(target)
+    return written
