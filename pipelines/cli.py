@@ -287,6 +287,108 @@ def receipt_verify(
         typer.echo(f"  account: {account} (its commitment matches)")
 
 
+dora_app = typer.Typer(no_args_is_help=True, help="DORA major-incident reports: what is due when, and what was sent.")
+app.add_typer(dora_app, name="dora")
+
+
+def _dora_authority(profile, short_name: str | None):
+    """The competent authority of the DORA reports: the one named, else the profile's only one."""
+    authorities = [r for r in profile.regulators if r.dora]
+    chosen = [r for r in authorities if short_name in (None, r.short_name)]
+    if len(chosen) != 1:
+        names = ", ".join(r.short_name for r in authorities) or "none"
+        _fail(f"--authority {short_name or '(not given)'}: expected one of the profile's regulators with a [dora] "
+              f"section ({names})")
+    return chosen[0]
+
+
+def _major_incidents(settings: Settings) -> list[dict]:
+    if not settings.warehouse.is_file():
+        _fail(f"{settings.warehouse}: no warehouse yet; build a month first (transparency run or demo)")
+    from pipelines.dora.status import major_incidents
+    from pipelines.warehouse import connect
+
+    with connect(settings.warehouse, read_only=True) as con:
+        return major_incidents(con)
+
+
+def _utc_text(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+@dora_app.command("submitted")
+def dora_submitted(
+    ctx: typer.Context,
+    incident: Annotated[str, typer.Argument(help="The incident's id, e.g. INC-2026-0007.")],
+    stage: Annotated[str, typer.Option(help="initial, intermediate, updated_intermediate or final.")],
+    at: Annotated[str, typer.Option(help="When it was sent, ISO 8601 with its offset, e.g. 2026-10-06T13:10Z.")],
+    reference: Annotated[str | None, typer.Option(help="The authority's reference of the incident (field 3.1).")]
+    = None,
+    authority: Annotated[str | None, typer.Option(help="The authority's short name (default: the profile's "
+                                                       "only one with a [dora] section).")] = None,
+) -> None:
+    """Record that a report was sent to the authority, and when: the next stage's deadline runs from it."""
+    from pipelines.dora.submissions import SubmissionError, parse_time, record
+    from pipelines.locations import dora_register
+
+    settings: Settings = ctx.obj
+    regulator = _dora_authority(_profile(settings), authority)
+    if incident not in {i["incident_id"] for i in _major_incidents(settings)}:
+        _fail(f"{incident}: not a major incident in {settings.warehouse} (no built month classifies it major)")
+    try:
+        entry = record(dora_register(settings.warehouse), incident, regulator.short_name, stage, parse_time(at),
+                       reference, datetime.now(UTC))
+    except SubmissionError as exc:
+        _fail(str(exc))
+    typer.echo(f"{incident}: {stage.replace('_', ' ')} report to {regulator.short_name} recorded as submitted at "
+               f"{entry.submitted_at} (in {dora_register(settings.warehouse)})")
+
+
+STATE_WORDS = {"due": "due", "overdue": "OVERDUE", "waiting": "waits", "not_required": "not required", "sent": "sent"}
+
+
+@dora_app.command("status")
+def dora_status(
+    ctx: typer.Context,
+    now: Annotated[str | None, typer.Option("--at", help="The time to judge deadlines at (default: now), ISO "
+                                                        "8601 with its offset.")] = None,
+    authority: Annotated[str | None, typer.Option(help="The authority's short name (default: the profile's "
+                                                       "only one with a [dora] section).")] = None,
+) -> None:
+    """Every major incident with each report's deadline (RTS 2025/301 Art. 5) and whether it was sent."""
+    from pipelines.dora.deadlines import Calendar
+    from pipelines.dora.status import incident_status
+    from pipelines.dora.submissions import SubmissionError, parse_time, submitted
+    from pipelines.locations import dora_register
+
+    settings: Settings = ctx.obj
+    profile = _profile(settings)
+    regulator = _dora_authority(profile, authority)
+    try:
+        moment = parse_time(now) if now else datetime.now(UTC)
+        register = dora_register(settings.warehouse)
+        incidents = _major_incidents(settings)
+        if not incidents:
+            typer.echo("No major incident in the months built.")
+        for incident in incidents:
+            typer.echo(f"{incident['incident_id']}  {incident['title']}  (detected {_utc_text(incident['detected_at'])}"
+                       f", classified {_utc_text(incident['classified_at'])}, recovered "
+                       f"{_utc_text(incident['resolved_at']) if incident['resolved_at'] else 'not yet'}) "
+                       f"to {regulator.short_name}")
+            stages = incident_status(incident, submitted(register, incident["incident_id"], regulator.short_name),
+                                     profile.classification, Calendar.of(regulator.dora), moment)
+            for s in stages:
+                due = _utc_text(s.deadline.due_at) if s.deadline.due_at else s.deadline.basis
+                moved = " (moved from a day off)" if s.deadline.shifted else ""
+                sent = (f"; sent {_utc_text(s.sent_at)} ({s.source}){', late' if s.late else ''}" if s.sent_at
+                        else "")
+                typer.echo(f"  {s.deadline.stage.replace('_', ' '):<21} {STATE_WORDS[s.state]:<12} due {due}"
+                           f"{moved}{sent}" if s.state != "not_required" else
+                           f"  {s.deadline.stage.replace('_', ' '):<21} not required")
+    except SubmissionError as exc:
+        _fail(str(exc))
+
+
 @app.command("sql")
 def sql_command(
     ctx: typer.Context,

@@ -19,3 +19,8 @@ def location(setting: tuple[str, str]) -> str:
 def build_root(warehouse: Path | str) -> Path:
     """Beside the warehouse: where a period's files are built before publication."""
     return Path(warehouse).parent / "build"
+
+
+def dora_register(warehouse: Path | str) -> Path:
+    """Beside the warehouse: the register of the DORA reports submitted (`transparency dora submitted`)."""
+    return Path(warehouse).parent / "dora" / "submissions.jsonl"

@@ -34,11 +34,50 @@ class Fund(_Strict):
     name: str
 
 
+class DoraReporting(_Strict):
+    """How the entity files its DORA major-incident reports with a competent authority (RTS 2025/301 Art. 5, ITS
+    2025/302): where they go, in which version of the authorities' JSON, and the calendar its deadlines follow."""
+
+    channel: str  # where the files are sent, in words (a portal, an upload, an API)
+    schema_version: str = "IR-1.2.1"  # the authorities' incident-report JSON the files follow
+    timezone: str  # the authority's (IANA), whose 12:00 a deadline moved to the next working day falls at
+    # its Member State's public holidays (python-holidays), optionally of a subdivision: "LU", "DE-HE"
+    holiday_calendar: str = Field(pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+    # the reports whose deadline on a weekend or holiday moves to noon of the next working day (all three for a
+    # crypto-asset service provider, unless the authority withdrew the relief)
+    weekend_relief: tuple[Literal["initial", "intermediate", "final"], ...] = ("initial", "intermediate", "final")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, timezone: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {timezone!r}: expected an IANA name such as "
+                             "Europe/Luxembourg") from None
+        return timezone
+
+    @field_validator("holiday_calendar")
+    @classmethod
+    def _known_calendar(cls, calendar: str) -> str:
+        import holidays
+
+        country, _, subdivision = calendar.partition("-")
+        try:
+            holidays.country_holidays(country, subdiv=subdivision or None)
+        except NotImplementedError as error:
+            raise ValueError(f"no public-holiday calendar {calendar!r}: {error}") from error
+        return calendar
+
+
 class Regulator(_Strict):
     name: str
     short_name: str
     jurisdiction: str = Field(pattern=r"^[A-Z]{2}$")
     language: str = Field(pattern=r"^[a-z]{2}$")
+    dora: DoraReporting | None = None  # set for the competent authority that receives the DORA incident reports
 
 
 class Classification(_Strict):
@@ -55,6 +94,8 @@ class Classification(_Strict):
     initial_notification_hours_after_detection: int = 24
     intermediate_report_hours_after_initial: int = 72
     final_report_months_after_intermediate: int = 1
+    # RTS Art. 5(2): "without undue delay" once regular activities are recovered; the entity's own commitment
+    updated_intermediate_hours_after_recovery: int = 24
 
 
 class Signing(_Strict):

@@ -43,3 +43,11 @@ def test_public_languages_need_a_catalog_each_once(tmp_path, languages, expected
                                                            f"public_languages = {languages}")
     with pytest.raises(ProfileError, match=f"public_languages.*{expected}"):
         load_profile(_write(tmp_path, text))
+
+
+@pytest.mark.parametrize("line, expected", [('timezone = "Europe/Luxembourg"', 'timezone = "Europe/Lux"'),
+                                            ('holiday_calendar = "LU"', 'holiday_calendar = "XQ"')])
+def test_a_dora_calendar_must_exist(tmp_path, line, expected):
+    text = DEMO_PROFILE.read_text(encoding="utf-8").replace(line, expected)
+    with pytest.raises(ProfileError, match="unknown time zone|no public-holiday calendar"):
+        load_profile(_write(tmp_path, text))
