@@ -1,5 +1,5 @@
 """Incidents: staging, the regulatory classification, the register, notification deadlines, availability (per
-month and per day)."""
+month and per day), the costs of the major incidents for their DORA reports."""
 
 import dagster as dg
 
@@ -11,5 +11,5 @@ defs = dg.Definitions(assets=[
     staging_assets("incidents", [INCIDENTS, INCIDENT_IMPACTS]),
     *(mart_asset(name, "incidents") for name in (
         "incident_classification", "incident_register", "notification_deadlines", "service_availability",
-        "service_days")),
+        "service_days", "dora_incident_costs")),
 ])

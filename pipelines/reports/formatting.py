@@ -52,12 +52,16 @@ class Formatter:
         text = format_decimal(_round(value, digits), _pattern(digits), locale=self.locale)
         return text.replace("-", MINUS)
 
-    def usd(self, value: Decimal | None, digits: int = 0) -> str:
+    def money(self, value: Decimal | None, currency: str, digits: int = 0) -> str:
+        """An amount of a currency (ISO 4217) with its symbol: $1,234 · 1.234 €."""
         if value is None:
             return NONE
         pattern = re.sub(r"0\.0+", _pattern(digits).removeprefix("#,##"), self._currency)
-        text = format_currency(_round(value, digits), "USD", pattern, locale=self.locale, currency_digits=False)
+        text = format_currency(_round(value, digits), currency, pattern, locale=self.locale, currency_digits=False)
         return text.replace("-", MINUS)
+
+    def usd(self, value: Decimal | None, digits: int = 0) -> str:
+        return self.money(value, "USD", digits)
 
     def compact_usd(self, value: Decimal) -> str:
         """An axis label: $1.2M, 1,2 Mio. $ (whole below a thousand)."""
@@ -165,8 +169,8 @@ class Formatter:
         }.get(unit or "", lambda v: self.number(v, 2))
 
     # The displays of a figure, which a page marks up with its exact value (see `marked`).
-    FIGURES = ("number", "usd", "count", "percent", "availability", "duration", "hours", "amount", "day", "minute",
-               "timestamp", "points")
+    FIGURES = ("number", "money", "usd", "count", "percent", "availability", "duration", "hours", "amount", "day",
+               "minute", "timestamp", "points")
     WORDS = ("month_name", "label", "in_words", "quantity")
 
     def filters(self) -> dict:
