@@ -4,10 +4,11 @@ hand, in UTC (Luxembourg is UTC+2 until 25 October 2026, UTC+1 after)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
-from pipelines.dora.deadlines import Calendar, deadlines
+from pipelines.dora.deadlines import Calendar, deadlines, timeliness
 from pipelines.profile import Classification, DoraReporting
 
 RULES = Classification()  # the regulation's hours: 4 h / 24 h, 72 h, 1 month; 24 h for an update
@@ -107,3 +108,34 @@ def test_a_holiday_calendar_of_a_region():
     day = datetime(2026, 6, 4).date()
     assert not hesse.working_day(day) and luxembourg.working_day(day)
     assert hesse.shift(utc("2026-06-04 09:00"), "initial") == utc("2026-06-05 10:00")
+
+
+def incident(detected: str, classified: str, initial=None, intermediate=None, final=None) -> dict:
+    return {"detected_at": utc(detected), "classified_at": utc(classified), "resolved_at": None,
+            "initial_notified_at": initial and utc(initial),
+            "intermediate_reported_at": intermediate and utc(intermediate), "final_reported_at": final and utc(final)}
+
+
+def test_the_months_timeliness_counts_a_missed_report_from_its_deadline():
+    # classified Tuesday 6 October 10:00: the initial is due 14:00 and never sent; the intermediate's 72 h then run
+    # from 14:00 (Friday 9 October 14:00) and the final's month from that (Monday 9 November 14:00)
+    rows = timeliness(incident("2026-10-06 08:00", "2026-10-06 10:00"), utc("2026-11-01 00:00"), RULES, calendar())
+    assert [(r["step"], r["due_at"], r["status"]) for r in rows] == [
+        ("initial_notification", utc("2026-10-06 14:00"), "missing"),
+        ("intermediate_report", utc("2026-10-09 14:00"), "missing"),
+        ("final_report", utc("2026-11-09 14:00"), "not_yet_due")]
+    assert rows[0]["minutes_overdue"] == Decimal((utc("2026-11-01 00:00") - utc("2026-10-06 14:00")).days * 1440 + 600)
+
+
+def test_the_months_timeliness_applies_the_late_classification_and_the_relief():
+    # classified 49 h after detection: the initial is due 4 h after classification (not 24 h after detection,
+    # which had passed before the incident was known to be major); sent 1 minute late
+    late = incident("2026-10-06 08:00", "2026-10-08 09:00", initial="2026-10-08 13:01")
+    rows = timeliness(late, utc("2026-11-01 00:00"), RULES, calendar())
+    assert (rows[0]["due_at"], rows[0]["status"], rows[0]["minutes_overdue"]) == \
+        (utc("2026-10-08 13:00"), "late", Decimal("1.0000"))
+    # the intermediate's 72 h end on Sunday 11 October 13:01: Monday 12:00 in Luxembourg (10:00 UTC), met at 09:59
+    assert rows[1]["due_at"] == utc("2026-10-12 10:00")
+    sent = incident("2026-10-06 08:00", "2026-10-08 09:00", initial="2026-10-08 13:01",
+                    intermediate="2026-10-12 09:59")
+    assert timeliness(sent, utc("2026-11-01 00:00"), RULES, calendar())[1]["status"] == "on_time"

@@ -32,8 +32,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import dagster as dg
+import holidays
 import pytest
 from landing_builder import valid_tables, write_landing
 
@@ -497,6 +499,22 @@ def classification_tables() -> tuple[dict[str, list[dict]], list[Case]]:
 # ---------------------------------------------------------------------------------------------------------------------
 
 
+LUXEMBOURG = ZoneInfo("Europe/Luxembourg")  # the demo profile's competent authority, the CSSF
+DAYS_OFF = holidays.country_holidays("LU")
+
+
+def working_noon(due: datetime) -> datetime:
+    """RTS Art. 5(4): a deadline on a Saturday, Sunday or Luxembourg public holiday moves to 12:00 (Luxembourg time)
+    of the next working day (the demo profile grants the relief to every report)."""
+    local = due.astimezone(LUXEMBOURG)
+    if local.weekday() < 5 and local.date() not in DAYS_OFF:
+        return due
+    day = local.date() + timedelta(days=1)
+    while day.weekday() >= 5 or day in DAYS_OFF:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 12, tzinfo=LUXEMBOURG).astimezone(UTC)
+
+
 class Data:
     """The landing tables parsed into Python values, and the profile."""
 
@@ -659,12 +677,16 @@ class Data:
         for inc in self.incidents:
             if not (start <= inc["started_at"] < end and self.verdict(inc, period)[0]):
                 continue
-            initial_due = min(inc["classified_at"] + int(t["initial_notification_hours_after_classification"]) * HOUR,
-                              inc["detected_at"] + int(t["initial_notification_hours_after_detection"]) * HOUR)
-            intermediate_due = ((inc["initial_notified_at"] or initial_due)
-                                + int(t["intermediate_report_hours_after_initial"]) * HOUR)
-            final_due = add_months(inc["intermediate_reported_at"] or intermediate_due,
-                                   int(t["final_report_months_after_intermediate"]))
+            after_classification = (inc["classified_at"]
+                                    + int(t["initial_notification_hours_after_classification"]) * HOUR)
+            after_detection = inc["detected_at"] + int(t["initial_notification_hours_after_detection"]) * HOUR
+            # classified after the 24 h from detection had passed: 4 h from classification (RTS Art. 5(1))
+            initial_due = working_noon(after_classification if inc["classified_at"] > after_detection
+                                       else min(after_classification, after_detection))
+            intermediate_due = working_noon((inc["initial_notified_at"] or initial_due)
+                                            + int(t["intermediate_report_hours_after_initial"]) * HOUR)
+            final_due = working_noon(add_months(inc["intermediate_reported_at"] or intermediate_due,
+                                                int(t["final_report_months_after_intermediate"])))
             for step, due, done in (("initial_notification", initial_due, inc["initial_notified_at"]),
                                     ("intermediate_report", intermediate_due, inc["intermediate_reported_at"]),
                                     ("final_report", final_due, inc["final_reported_at"])):
@@ -1262,11 +1284,14 @@ def test_notification_deadlines(classification):
     # detection + 24 h binds; one minute late, then the intermediate on time from the actual initial
     assert rows[("K-N2", "initial_notification")]["due_at"] == at("2026-05-28 00:30")
     assert status("K-N2") == [("late", 1), ("on_time", None), ("late", 1)]
-    # nothing sent: the initial notification was due May 20 13:00, the intermediate report 72 h later
+    # nothing sent: the initial notification was due May 20 13:00; the intermediate report 72 h later would be
+    # Saturday May 23, which moves past Sunday and Whit Monday (a Luxembourg holiday) to Tuesday May 26 12:00
+    # Luxembourg time, 10:00 UTC
     initial_due = at("2026-05-20 13:00")
     end = month_window("2026-05")[1]
+    assert rows[("K-N3", "intermediate_report")]["due_at"] == at("2026-05-26 10:00")
     assert status("K-N3") == [("missing", minutes(end - initial_due)),
-                              ("missing", minutes(end - initial_due - 72 * HOUR)), ("not_yet_due", None)]
+                              ("missing", minutes(end - at("2026-05-26 10:00"))), ("not_yet_due", None)]
 
 
 def test_classification_period_metrics_match_reference(classification):

@@ -2,7 +2,6 @@
 stores, and tells Dagster what it reads; single files on given rows; the runner's schema changes and macros."""
 
 import re
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from pipelines.definitions import defs
 from pipelines.defs.checks import CHECKS
 from pipelines.defs.resources import make_resources
 from pipelines.demo import generate_demo
-from pipelines.marts import WINDOWS, day_windows, month_windows, query, replace_partition, set_windows
+from pipelines.marts import WINDOWS, day_windows, month_windows, query, replace_partition
 from pipelines.materialize import materialize
 from pipelines.profile import load_profile
 from pipelines.sql import SQL_DIR, SqlFile, intermediates_needed, macros_in_order, names
@@ -128,26 +127,6 @@ def test_incident_verdicts_count_the_transaction_measures_as_one_criterion():
     rows = query(con, SqlFile("intermediate", "int_incident_verdicts"), "2026-05").fetchall()
     assert sorted(rows) == [("2026-05", "A", 1, False), ("2026-05", "B", 2, True), ("2026-05", "C", 0, True),
                             ("2026-05", "D", 3, False)]
-
-
-def test_notification_deadlines_work_over_several_windows():
-    con = connect()
-    con.execute("CREATE SCHEMA marts; CREATE SCHEMA staging")
-    con.execute("CREATE TABLE staging.classification AS SELECT 4 AS initial_notification_hours_after_classification, "
-                "24 AS initial_notification_hours_after_detection, 72 AS intermediate_report_hours_after_initial, "
-                "1 AS final_report_months_after_intermediate")
-    t = datetime(2026, 4, 10, 12, tzinfo=UTC)
-    con.execute("CREATE TABLE marts.incident_register (period VARCHAR, incident_id VARCHAR, is_major BOOLEAN, "
-                "started_in_period BOOLEAN, detected_at TIMESTAMPTZ, classified_at TIMESTAMPTZ, "
-                "initial_notified_at TIMESTAMPTZ, intermediate_reported_at TIMESTAMPTZ, final_reported_at TIMESTAMPTZ)")
-    con.executemany("INSERT INTO marts.incident_register VALUES (?, ?, true, true, ?, ?, ?, NULL, NULL)",
-                    [("2026-04", "APR", t, t, t), ("2026-05", "MAY", t.replace(month=5), t.replace(month=5), None)])
-    set_windows(con, month_windows("2026-04") + month_windows("2026-05"))
-    deadlines = SqlFile("marts", "notification_deadlines").text
-    rows = con.execute(f"SELECT period, incident_id, step, status FROM ({deadlines}) "
-                       "WHERE step = 'initial_notification' ORDER BY ALL").fetchall()
-    assert rows == [("2026-04", "APR", "initial_notification", "on_time"),
-                    ("2026-05", "MAY", "initial_notification", "missing")]
 
 
 def test_a_mart_whose_columns_changed_is_altered_and_keeps_the_other_periods():

@@ -10,6 +10,15 @@ from pipelines.defs.staging_assets import staging_key
 from pipelines.reference import REFERENCE_TABLES
 from pipelines.sql import SqlFile, names, tables_read
 
+# Marts built in Python rather than by a sql/marts file, and the tables each reads: their asset is named like the
+# others.
+PYTHON_MARTS = {"notification_deadlines": {"marts.incident_register"}}
+
+
+def mart_reads(name: str) -> set[str]:
+    """The tables the mart `name` reads: its SQL file's, or those a Python mart declares."""
+    return PYTHON_MARTS[name] if name in PYTHON_MARTS else tables_read(SqlFile("marts", name))
+
 
 def _writers() -> dict[str, list[dg.AssetKey]]:
     writers: dict[str, list[dg.AssetKey]] = {}
@@ -20,7 +29,7 @@ def _writers() -> dict[str, list[dg.AssetKey]]:
     writers["staging.landing_files"] = [staging_key(table) for table in TABLES]  # every staging asset's files
     for name in REFERENCE_TABLES:
         writers[f"staging.{name}"] = [dg.AssetKey(["staging", name])]
-    for name in names("marts"):
+    for name in (*names("marts"), *PYTHON_MARTS):
         writers[f"marts.{name}"] = [dg.AssetKey(["marts", name])]
     writers["marts.check_results"] = [dg.AssetKey(["marts", name]) for name in CHECKS]
     return writers

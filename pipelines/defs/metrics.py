@@ -3,6 +3,7 @@
 import dagster as dg
 import duckdb
 
+from pipelines.defs.lineage import mart_reads
 from pipelines.defs.mart_assets import mart_asset
 from pipelines.marts import unclassified_month
 from pipelines.periods import previous_month
@@ -33,7 +34,7 @@ def marts_read_of_the_month_before() -> list[str]:
         name = pending.pop().removeprefix("marts.")
         if name not in found:
             found.add(name)
-            pending += [t for t in tables_read(SqlFile("marts", name)) if t.startswith("marts.")]
+            pending += [t for t in mart_reads(name) if t.startswith("marts.")]
     return sorted(found)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -114,3 +115,45 @@ def deadlines(detected_at: datetime, classified_at: datetime, resolved_at: datet
                   True))
     return [Deadline(stage, due and calendar.shift(due, stage), basis, required, due)
             for stage, due, basis, required in found]
+
+
+def no_relief() -> Calendar:
+    """The calendar of a profile with no competent authority for DORA reports: every day counts, nothing moves."""
+    return Calendar(ZoneInfo("UTC"), holidays.HolidayBase(), frozenset())
+
+
+# The steps of the monthly notification timeliness (marts.notification_deadlines), in order.
+STEPS = {"initial": ("initial_notification", 1), "intermediate": ("intermediate_report", 2),
+         "final": ("final_report", 3)}
+
+
+def timeliness(incident: dict, period_end: datetime, rules: Classification, calendar: Calendar) -> list[dict]:
+    """The initial, intermediate and final reports of a major incident as the month's timeliness judges them at
+    `period_end`, from what the incident data says was sent (`initial_notified_at`, `intermediate_reported_at`,
+    `final_reported_at`): on_time, late, missing (due before the period end, not sent) or not_yet_due, with the
+    minutes overdue. A report not sent is counted from its deadline: the next report's clock runs from the missed
+    one's deadline. (The incident data records no updated intermediate report: `transparency dora status` follows
+    it from the register.)"""
+    sent = {"initial": incident["initial_notified_at"], "intermediate": incident["intermediate_reported_at"],
+            "final": incident["final_reported_at"]}
+    clocks: dict[str, datetime] = {}
+    found = []
+    for stage, (step, position) in STEPS.items():
+        deadline = next(d for d in deadlines(incident["detected_at"], incident["classified_at"], None, clocks, rules,
+                                             calendar) if d.stage == stage)
+        due, done = deadline.due_at, sent[stage]
+        clocks[stage] = done or due
+        if done is not None:
+            status, overdue = ("on_time", None) if done <= due else ("late", done - due)
+        elif due < period_end:
+            status, overdue = "missing", period_end - due
+        else:
+            status, overdue = "not_yet_due", None
+        found.append({"step": step, "position": position, "due_at": due, "done_at": done, "status": status,
+                      "minutes_overdue": None if overdue is None else _minutes(overdue)})
+    return found
+
+
+def _minutes(span: timedelta) -> Decimal:
+    """A span in minutes to 4 decimals, exactly (from its microseconds)."""
+    return (Decimal(span // timedelta(microseconds=1)) / 60_000_000).quantize(Decimal("0.0001"), ROUND_HALF_UP)
