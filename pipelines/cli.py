@@ -354,11 +354,18 @@ def dora_status(
                                                         "8601 with its offset.")] = None,
     authority: Annotated[str | None, typer.Option(help="The authority's short name (default: the profile's "
                                                        "only one with a [dora] section).")] = None,
+    delay_notices: Annotated[Path | None, typer.Option(
+        help="Write a draft delay notice into this folder for every report overdue or due within --within.")]
+    = None,
+    within: Annotated[float, typer.Option(min=0, help="Hours ahead that a deadline counts as at risk.")] = 4,
 ) -> None:
     """Every major incident with each report's deadline (RTS 2025/301 Art. 5) and whether it was sent."""
+    from datetime import timedelta
+
     from pipelines.dora.deadlines import Calendar
-    from pipelines.dora.status import incident_status
-    from pipelines.dora.submissions import SubmissionError, parse_time, submitted
+    from pipelines.dora.status import at_risk, delay_notice, incident_status
+    from pipelines.dora.submissions import SubmissionError, parse_time, read, submitted
+    from pipelines.files import write_atomic
     from pipelines.locations import dora_register
 
     settings: Settings = ctx.obj
@@ -385,6 +392,13 @@ def dora_status(
                 typer.echo(f"  {s.deadline.stage.replace('_', ' '):<21} {STATE_WORDS[s.state]:<12} due {due}"
                            f"{moved}{sent}" if s.state != "not_required" else
                            f"  {s.deadline.stage.replace('_', ' '):<21} not required")
+            for s in at_risk(stages, moment, timedelta(hours=within)) if delay_notices else []:
+                reference = next((r.reference for r in reversed(read(register)) if r.reference and
+                                  (r.incident, r.authority) == (incident["incident_id"], regulator.short_name)), None)
+                target = delay_notices / f"{incident['incident_id']}-{s.deadline.stage}-delay.txt"
+                write_atomic(target, delay_notice(profile.legal_name, profile.lei, f"{regulator.name} "
+                                                  f"({regulator.dora.channel})", incident, s, reference))
+                typer.echo(f"  draft delay notice: {target}")
     except SubmissionError as exc:
         _fail(str(exc))
 

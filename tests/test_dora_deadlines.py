@@ -3,12 +3,13 @@ hand, in UTC (Luxembourg is UTC+2 until 25 October 2026, UTC+1 after)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from pipelines.dora.deadlines import Calendar, deadlines, timeliness
+from pipelines.dora.status import at_risk, delay_notice, incident_status
 from pipelines.profile import Classification, DoraReporting
 
 RULES = Classification()  # the regulation's hours: 4 h / 24 h, 72 h, 1 month; 24 h for an update
@@ -139,3 +140,18 @@ def test_the_months_timeliness_applies_the_late_classification_and_the_relief():
     sent = incident("2026-10-06 08:00", "2026-10-08 09:00", initial="2026-10-08 13:01",
                     intermediate="2026-10-12 09:59")
     assert timeliness(sent, utc("2026-11-01 00:00"), RULES, calendar())[1]["status"] == "on_time"
+
+
+def test_a_delay_notice_is_drafted_for_a_report_at_risk():
+    rows = {"incident_id": "INC-9", "title": "Trading halted", "detected_at": utc("2026-10-06 08:00"),
+            "classified_at": utc("2026-10-06 10:00"), "resolved_at": None, "initial_notified_at": None,
+            "intermediate_reported_at": None, "final_reported_at": None}
+    # the initial notification is due 14:00: at 11:00 it is 3 h away (at risk within 4 h), at 09:00 5 h away
+    stages = incident_status(rows, {}, RULES, calendar(), utc("2026-10-06 11:00"))
+    assert [s.deadline.stage for s in at_risk(stages, utc("2026-10-06 11:00"), timedelta(hours=4))] == ["initial"]
+    assert at_risk(incident_status(rows, {}, RULES, calendar(), utc("2026-10-06 09:00")), utc("2026-10-06 09:00"),
+                   timedelta(hours=4)) == []
+    notice = delay_notice("Northwind S.A.", "529900NORTHWINDEXC19", "CSSF", rows, stages[0], "R-7")
+    assert "Expected delay of the initial notification on major ICT-related incident INC-9 (your reference R-7)" \
+        in notice
+    assert "after its deadline of 2026-10-06 14:00 UTC" in notice and "Reasons for the delay" in notice

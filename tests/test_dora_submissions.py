@@ -88,3 +88,11 @@ def test_submitted_starts_the_next_clock_in_status(demo, tmp_path):
     assert f"sent {sent_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC (register)" in initial
     expected = (sent_at + timedelta(hours=72)).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     assert f"due {expected}" in intermediate  # from the time recorded, not from the incident data's
+    # within 80 h the intermediate report is at risk: a draft delay notice, with the authority's reference
+    notices = tmp_path / "notices"
+    drafted = run(demo, "dora", "status", "--at", (sent_at + timedelta(hours=1)).isoformat(), "--delay-notices",
+                  str(notices), "--within", "80", env=env)
+    assert drafted.returncode == 0, drafted.stderr
+    notice = (notices / f"{incident}-intermediate-delay.txt").read_text()
+    assert f"intermediate report on major ICT-related incident {incident} (your reference R-1)" in notice
+    assert f"after its deadline of {expected}" in notice

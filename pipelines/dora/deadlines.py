@@ -28,6 +28,8 @@ from dateutil.relativedelta import relativedelta
 from pipelines.profile import Classification, DoraReporting
 
 STAGES = ("initial", "intermediate", "updated_intermediate", "final")
+REPORT_NAMES = {"initial": "initial notification", "intermediate": "intermediate report",
+                "updated_intermediate": "updated intermediate report", "final": "final report"}
 # the weekend relief is granted per report: an updated intermediate report is an intermediate report
 RELIEF_OF = {"initial": "initial", "intermediate": "intermediate", "updated_intermediate": "intermediate",
              "final": "final"}

@@ -4,11 +4,11 @@ overdue or waits for the report it runs from (`transparency dora status`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 
-from pipelines.dora.deadlines import Calendar, Deadline, deadlines
+from pipelines.dora.deadlines import REPORT_NAMES, Calendar, Deadline, deadlines
 from pipelines.profile import Classification
 
 # the incident data's own record of what was sent, by stage (incidents.*_notified_at / *_reported_at)
@@ -58,3 +58,31 @@ def incident_status(incident: dict, registered: dict[str, datetime], rules: Clas
         else:
             found.append(StageStatus(deadline, "overdue" if deadline.due_at <= now else "due"))
     return found
+
+
+def at_risk(stages: list[StageStatus], now: datetime, within: timedelta) -> list[StageStatus]:
+    """The reports not sent whose deadline is past or comes within `within`: those to notify a delay for."""
+    return [s for s in stages if s.state in ("due", "overdue") and s.deadline.due_at - now <= within]
+
+
+def delay_notice(entity: str, lei: str, authority: str, incident: dict, stage: StageStatus,
+                 reference: str | None) -> str:
+    """A draft of the notice that a report will be late (RTS 2025/301 Art. 5: to be sent before the deadline,
+    with the reasons), for the operator to complete and send."""
+    report = REPORT_NAMES[stage.deadline.stage]
+    lines = [
+        f"To: {authority}",
+        f"Subject: Expected delay of the {report} on major ICT-related incident {incident['incident_id']}"
+        + (f" (your reference {reference})" if reference else ""),
+        "",
+        f"{entity} (LEI {lei}) expects to submit the {report} on the major ICT-related incident "
+        f"{incident['incident_id']}, \"{incident['title']}\", after its deadline of "
+        f"{stage.deadline.due_at.strftime('%Y-%m-%d %H:%M UTC')} ({stage.deadline.basis}; Commission Delegated "
+        "Regulation (EU) 2025/301, Article 5).",
+        "",
+        "Reasons for the delay: [to be completed]",
+        "Expected submission: [date and time, UTC]",
+        "Contact: [name, e-mail, telephone]",
+        "",
+    ]
+    return "\n".join(lines)
