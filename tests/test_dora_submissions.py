@@ -88,11 +88,16 @@ def test_submitted_starts_the_next_clock_in_status(demo, tmp_path):
     assert f"sent {sent_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC (register)" in initial
     expected = (sent_at + timedelta(hours=72)).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     assert f"due {expected}" in intermediate  # from the time recorded, not from the incident data's
-    # within 80 h the intermediate report is at risk: a draft delay notice, with the authority's reference
+    # an incident whose initial notification the data does not record: an hour after its classification the
+    # notification is due within 72 h (4 h, or the next working day's noon when that falls on a day off), so a
+    # delay notice is drafted (with no reference: none was recorded)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        unsent, classified = con.sql("SELECT incident_id, classified_at FROM marts.incident_register WHERE is_major "
+                                     "AND initial_notified_at IS NULL ORDER BY 1 LIMIT 1").fetchall()[0]
     notices = tmp_path / "notices"
-    drafted = run(demo, "dora", "status", "--at", (sent_at + timedelta(hours=1)).isoformat(), "--delay-notices",
-                  str(notices), "--within", "80", env=env)
+    drafted = run(demo, "dora", "status", "--at", (classified + timedelta(hours=1)).isoformat(), "--delay-notices",
+                  str(notices), "--within", "72", env=env)
     assert drafted.returncode == 0, drafted.stderr
-    notice = (notices / f"{incident}-intermediate-delay.txt").read_text()
-    assert f"intermediate report on major ICT-related incident {incident} (your reference R-1)" in notice
-    assert f"after its deadline of {expected}" in notice
+    assert [p.name for p in notices.iterdir()] == [f"{unsent}-initial-delay.txt"]
+    notice = (notices / f"{unsent}-initial-delay.txt").read_text()
+    assert f"Expected delay of the initial notification on major ICT-related incident {unsent}\n" in notice
