@@ -292,14 +292,13 @@ app.add_typer(dora_app, name="dora")
 
 
 def _dora_authority(profile, short_name: str | None):
-    """The competent authority of the DORA reports: the one named, else the profile's only one."""
-    authorities = [r for r in profile.regulators if r.dora]
-    chosen = [r for r in authorities if short_name in (None, r.short_name)]
-    if len(chosen) != 1:
-        names = ", ".join(r.short_name for r in authorities) or "none"
-        _fail(f"--authority {short_name or '(not given)'}: expected one of the profile's regulators with a [dora] "
-              f"section ({names})")
-    return chosen[0]
+    """The competent authority of the DORA reports (the profile's regulator with a [dora] section), checked against
+    --authority when it is given."""
+    authority = profile.dora_authority
+    if authority is None or short_name not in (None, authority.short_name):
+        _fail(f"--authority {short_name or '(not given)'}: the profile's competent authority for DORA reports (its "
+              f"regulator with a [dora] section) is {authority.short_name if authority else 'not set'}")
+    return authority
 
 
 def _major_incidents(settings: Settings) -> list[dict]:
@@ -364,7 +363,7 @@ def dora_status(
 
     from pipelines.dora.deadlines import Calendar
     from pipelines.dora.status import at_risk, delay_notice, incident_status
-    from pipelines.dora.submissions import SubmissionError, parse_time, read, submitted
+    from pipelines.dora.submissions import SubmissionError, of_incident, parse_time, read
     from pipelines.files import write_atomic
     from pipelines.locations import dora_register
 
@@ -373,7 +372,7 @@ def dora_status(
     regulator = _dora_authority(profile, authority)
     try:
         moment = parse_time(now) if now else datetime.now(UTC)
-        register = dora_register(settings.warehouse)
+        submissions = read(dora_register(settings.warehouse))
         incidents = _major_incidents(settings)
         if not incidents:
             typer.echo("No major incident in the months built.")
@@ -382,8 +381,9 @@ def dora_status(
                        f", classified {_utc_text(incident['classified_at'])}, recovered "
                        f"{_utc_text(incident['resolved_at']) if incident['resolved_at'] else 'not yet'}) "
                        f"to {regulator.short_name}")
-            stages = incident_status(incident, submitted(register, incident["incident_id"], regulator.short_name),
-                                     profile.classification, Calendar.of(regulator.dora), moment)
+            recorded = of_incident(submissions, incident["incident_id"], regulator.short_name)
+            stages = incident_status(incident, {s.stage: s.at for s in recorded}, profile.classification,
+                                     Calendar.of(regulator.dora), moment)
             for s in stages:
                 due = _utc_text(s.deadline.due_at) if s.deadline.due_at else s.deadline.basis
                 moved = " (moved from a day off)" if s.deadline.shifted else ""
@@ -393,8 +393,7 @@ def dora_status(
                            f"{moved}{sent}" if s.state != "not_required" else
                            f"  {s.deadline.stage.replace('_', ' '):<21} not required")
             for s in at_risk(stages, moment, timedelta(hours=within)) if delay_notices else []:
-                reference = next((r.reference for r in reversed(read(register)) if r.reference and
-                                  (r.incident, r.authority) == (incident["incident_id"], regulator.short_name)), None)
+                reference = next((r.reference for r in reversed(recorded) if r.reference), None)
                 target = delay_notices / f"{incident['incident_id']}-{s.deadline.stage}-delay.txt"
                 write_atomic(target, delay_notice(profile.legal_name, profile.lei, f"{regulator.name} "
                                                   f"({regulator.dora.channel})", incident, s, reference))

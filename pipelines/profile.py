@@ -185,6 +185,15 @@ class Profile(_Strict):
             raise ValueError(f"statuspage_components name services the profile does not have: {', '.join(unknown)}")
         return self
 
+    @field_validator("regulators")
+    @classmethod
+    def _one_competent_authority(cls, regulators: tuple[Regulator, ...]) -> tuple[Regulator, ...]:
+        dora = [r.short_name for r in regulators if r.dora]
+        if len(dora) > 1:
+            raise ValueError(f"regulators: {', '.join(dora)} each have a [dora] section; the DORA incident reports go "
+                             "to one competent authority")
+        return regulators
+
     @field_validator("public_languages")
     @classmethod
     def _languages_have_catalogs(cls, public_languages: tuple[str, ...]) -> tuple[str, ...]:
@@ -207,6 +216,11 @@ class Profile(_Strict):
         if int("".join(str(int(ch, 36)) for ch in lei)) % 97 != 1:
             raise ValueError(f"LEI {lei} fails its ISO 17442 check digits")
         return lei
+
+    @property
+    def dora_authority(self) -> Regulator | None:
+        """The competent authority that receives the DORA incident reports: the regulator with a [dora] section."""
+        return next((r for r in self.regulators if r.dora), None)
 
     @property
     def service_codes(self) -> list[str]:

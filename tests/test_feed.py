@@ -144,7 +144,8 @@ def test_rewriting_the_feed_keeps_its_bytes_and_a_correction_is_an_entry_of_its_
     it keep their ids and times."""
     reports = tmp_path / "reports"
     shutil.copytree(demo / "reports", reports)
-    entity = {"legal_name": "Northwind", "lei": load_profile().lei}
+    entity = {"legal_name": "Northwind", "lei": load_profile().lei,
+              "public_languages": list(load_profile().public_languages)}
     before = entries(write_feed(reports, entity, None).read_bytes())
     assert write_feed(reports, entity, None).read_bytes() == write_feed(reports, entity, None).read_bytes()
 
@@ -177,7 +178,8 @@ def test_the_feed_does_not_depend_on_namespaces_registered_elsewhere_in_the_proc
     rendering stack does) once made the feed come out with ns0: prefixes, and differ between two builds."""
     reports = tmp_path / "reports"
     shutil.copytree(demo / "reports", reports)
-    entity = {"legal_name": "Northwind", "lei": load_profile().lei}
+    entity = {"legal_name": "Northwind", "lei": load_profile().lei,
+              "public_languages": list(load_profile().public_languages)}
     before = write_feed(reports, entity, None).read_bytes()
     ET.register_namespace("", "http://www.w3.org/2000/svg")
     try:

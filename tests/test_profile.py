@@ -51,3 +51,13 @@ def test_a_dora_calendar_must_exist(tmp_path, line, expected):
     text = DEMO_PROFILE.read_text(encoding="utf-8").replace(line, expected)
     with pytest.raises(ProfileError, match="unknown time zone|no public-holiday calendar"):
         load_profile(_write(tmp_path, text))
+
+
+def test_dora_reports_go_to_one_competent_authority(tmp_path):
+    bafin = 'short_name = "BaFin"\njurisdiction = "DE"\nlanguage = "en"\n'
+    text = DEMO_PROFILE.read_text(encoding="utf-8").replace(
+        bafin, bafin + '\n[regulators.dora]\nchannel = "MVP portal"\ntimezone = "Europe/Berlin"\n'
+                       'holiday_calendar = "DE-HE"\n')
+    with pytest.raises(ProfileError, match="CSSF, BaFin each have a \\[dora\\] section"):
+        load_profile(_write(tmp_path, text))
+    assert load_profile().dora_authority.short_name == "CSSF"

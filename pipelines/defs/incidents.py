@@ -33,8 +33,8 @@ def notification_deadlines(context: dg.AssetExecutionContext, warehouse: Warehou
                            landing: LandingResource) -> dg.MaterializeResult:
     period = period_of(context)
     profile = landing.profile()
-    authority = next((r.dora for r in profile.regulators if r.dora), None)
-    calendar = Calendar.of(authority) if authority else no_relief()
+    authority = profile.dora_authority
+    calendar = Calendar.of(authority.dora) if authority else no_relief()
     _, end = window(period)
     with warehouse.connect() as con:
         relation = con.execute(

@@ -63,9 +63,14 @@ def read(register: Path) -> list[Submission]:
     return found
 
 
+def of_incident(submissions: list[Submission], incident: str, authority: str) -> list[Submission]:
+    """The submissions of an incident's reports to an authority, in the order recorded."""
+    return [s for s in submissions if (s.incident, s.authority) == (incident, authority)]
+
+
 def submitted(register: Path, incident: str, authority: str) -> dict[str, datetime]:
     """Stage → submission time of an incident's reports to an authority, as recorded."""
-    return {s.stage: s.at for s in read(register) if (s.incident, s.authority) == (incident, authority)}
+    return {s.stage: s.at for s in of_incident(read(register), incident, authority)}
 
 
 def record(register: Path, incident: str, authority: str, stage: str, at: datetime, reference: str | None,

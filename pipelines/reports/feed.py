@@ -68,7 +68,7 @@ def write_feed(reports_dir: Path, entity: dict, site_url: str | None) -> Path | 
     if not published:
         return None
     base = site_url.rstrip("/") + "/" if site_url else ""
-    primary = (entity.get("public_languages") or ["en"])[0]
+    primary = entity["public_languages"][0]
     # Unqualified tags under a literal xmlns: ET.register_namespace would do it through a registry global to the
     # process, and another library registering its own default namespace (an SVG one, say) made the feed ns0:.
     feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": "en"})

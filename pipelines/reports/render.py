@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from types import SimpleNamespace
@@ -77,8 +78,10 @@ class AssetsOnlyFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
+@cache
 def environment(language: str = SOURCE_LANGUAGE) -> jinja2.Environment:
-    """The templates in `language`: its catalog (jinja2.ext.i18n, whitespace-trimmed texts) and its formats."""
+    """The templates in `language`: its catalog (jinja2.ext.i18n, whitespace-trimmed texts) and its formats; one
+    environment a language, so that each template is compiled once a process."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -103,11 +106,11 @@ def public_folder(language: str, languages: Sequence[str]) -> str:
     return "" if language == languages[0] else f"{language}/"
 
 
-def alternates(language: str, languages: Sequence[str], page: str = "index.html") -> list[dict]:
+def alternates(language: str, languages: Sequence[str]) -> list[dict]:
     """The page in every language, linked from the page in `language` (hreflang links, the language menu)."""
     here = public_folder(language, languages) or "."
     return [{"language": other, "name": display_name(other), "current": other == language,
-             "href": posixpath.relpath(public_folder(other, languages) + page, here)}
+             "href": posixpath.relpath(public_folder(other, languages) + "index.html", here)}
             for other in languages]
 
 
@@ -127,16 +130,16 @@ def _context(data: ReportData, version: int, audience: str, language: str = SOUR
         "lowest": fmt.usd(headline["insurance_fund_min_usd"]["value"]),
         "highest": fmt.usd(headline["insurance_fund_max_usd"]["value"])}
     chart_title = _("Insurance funds, daily value in USD")
-    languages = data.entity.get("public_languages") or [SOURCE_LANGUAGE]
-    up = _up(public_folder(language, languages)) if audience.startswith("public") else ""
-    # a PDF's HTML is laid out from templates/, whatever its folder in the version
+    languages = data.entity["public_languages"]
+    # the page's way up to its version's public/ folder; a PDF's HTML is laid out from templates/, wherever it lies
+    up = _up(public_folder(language, languages)) if audience == "public" else ""
     return {
         "data": data,
         "entity": data.entity,
         "audience": audience,
         "lang": language,
         "alternates": alternates(language, languages) if audience == "public" else [],
-        "asset_root": up if audience == "public" else "",
+        "asset_root": up,
         # CSS, spliced into the translated "Page … of …" of the PDF's page footer (a string closed and reopened)
         "page_counter": Markup('" counter(page) "'), "pages_counter": Markup('" counter(pages) "'),
         "data_root": up + "data/",
@@ -409,7 +412,7 @@ def write_archive(reports_dir: Path, entity: Row, periods: list[dict], head: dic
     services = archive.uptime(reports_dir, periods)
     history = archive.trends(reports_dir, periods)
     downloads = archive.dictionary(reports_dir, periods)
-    languages = entity.get("public_languages") or [SOURCE_LANGUAGE]
+    languages = entity["public_languages"]
     written = []
     for language in languages:
         fmt = formatter(language)
