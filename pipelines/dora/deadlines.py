@@ -28,6 +28,9 @@ from dateutil.relativedelta import relativedelta
 from pipelines.profile import Classification, DoraReporting
 
 STAGES = ("initial", "intermediate", "updated_intermediate", "final")
+# the incident data's own record of what was sent, by stage (incidents.*_notified_at / *_reported_at)
+DATA_COLUMNS = {"initial": "initial_notified_at", "intermediate": "intermediate_reported_at",
+                "final": "final_reported_at"}
 REPORT_NAMES = {"initial": "initial notification", "intermediate": "intermediate report",
                 "updated_intermediate": "updated intermediate report", "final": "final report"}
 # the weekend relief is granted per report: an updated intermediate report is an intermediate report
@@ -136,8 +139,7 @@ def timeliness(incident: dict, period_end: datetime, rules: Classification, cale
     minutes overdue. A report not sent is counted from its deadline: the next report's clock runs from the missed
     one's deadline. (The incident data records no updated intermediate report: `transparency dora status` follows
     it from the register.)"""
-    sent = {"initial": incident["initial_notified_at"], "intermediate": incident["intermediate_reported_at"],
-            "final": incident["final_reported_at"]}
+    sent = {stage: incident[column] for stage, column in DATA_COLUMNS.items()}
     clocks: dict[str, datetime] = {}
     found = []
     for stage, (step, position) in STEPS.items():

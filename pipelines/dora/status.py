@@ -8,12 +8,8 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from pipelines.dora.deadlines import REPORT_NAMES, Calendar, Deadline, deadlines
+from pipelines.dora.deadlines import DATA_COLUMNS, REPORT_NAMES, Calendar, Deadline, deadlines
 from pipelines.profile import Classification
-
-# the incident data's own record of what was sent, by stage (incidents.*_notified_at / *_reported_at)
-DATA_COLUMNS = {"initial": "initial_notified_at", "intermediate": "intermediate_reported_at",
-                "final": "final_reported_at"}
 
 
 def major_incidents(con: duckdb.DuckDBPyConnection) -> list[dict]:
