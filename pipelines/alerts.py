@@ -38,6 +38,35 @@ class Alert:
                 f"Step:   {self.step}\n\nReason:\n{self.reason}\n")
 
 
+@dataclass(frozen=True)
+class DraftAlert:
+    """A DORA report drafted for a major incident, and when it is due."""
+
+    entity: str
+    incident: str
+    report: str  # "initial notification", …
+    due_at: str  # UTC, or "" when not yet known
+    state: str  # due, overdue, sent
+    file: str  # the JSON drafted, under reports/
+    authority: str
+
+    @property
+    def subject(self) -> str:
+        due = f", due {self.due_at}" if self.due_at else ""
+        return f"[{self.entity}] DORA {self.report} drafted for major incident {self.incident}{due}"
+
+    @property
+    def body(self) -> str:
+        return (f"The pipeline drafted the {self.report} on the major ICT-related incident {self.incident}.\n\n"
+                f"Authority: {self.authority}\nDue:       {self.due_at or 'not yet known'} ({self.state})\n"
+                f"File:      {self.file} (and its readable PDF beside it)\n\n"
+                "Check it, submit it through the authority's channel, then record the submission:\n"
+                f"  transparency dora submitted {self.incident} --stage <stage> --at <time> [--reference REF]\n")
+
+
+Message = Alert | DraftAlert
+
+
 def _tls_context(settings: Alerts) -> ssl.SSLContext:
     context = ssl.create_default_context()
     if settings.ca_file:
@@ -45,7 +74,7 @@ def _tls_context(settings: Alerts) -> ssl.SSLContext:
     return context
 
 
-def send_email(alert: Alert, settings: Alerts) -> None:
+def send_email(alert: Message, settings: Alerts) -> None:
     message = EmailMessage()
     message["Subject"], message["From"], message["To"] = alert.subject, settings.sender, ", ".join(settings.recipients)
     message.set_content(alert.body)
@@ -62,7 +91,7 @@ def send_email(alert: Alert, settings: Alerts) -> None:
         smtp.send_message(message)
 
 
-def post_webhook(alert: Alert, settings: Alerts) -> None:
+def post_webhook(alert: Message, settings: Alerts) -> None:
     request = urllib.request.Request(
         settings.webhook_url, data=json.dumps({"subject": alert.subject, **asdict(alert)}).encode("utf-8"),
         headers={"Content-Type": "application/json"}, method="POST")
@@ -70,7 +99,7 @@ def post_webhook(alert: Alert, settings: Alerts) -> None:
         response.read()
 
 
-def notify(alert: Alert, settings: Alerts | None) -> list[str]:
+def notify(alert: Message, settings: Alerts | None) -> list[str]:
     """Send `alert` by every configured channel; the problems met, each also logged."""
     if settings is None:
         return []
@@ -81,5 +110,5 @@ def notify(alert: Alert, settings: Alerts | None) -> list[str]:
             send(alert, settings)
         except Exception as exc:  # any failure to send: reported beside the run's failure, never instead of it
             problems.append(f"{name}: {type(exc).__name__}: {exc}")
-            LOG.error("could not send the %s alert for run %s: %s", name, alert.run_id, exc)
+            LOG.error("could not send the %s alert %r: %s", name, alert.subject, exc)
     return problems

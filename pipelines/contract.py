@@ -11,6 +11,8 @@ from enum import Enum
 
 import pyarrow as pa
 
+from pipelines.dora import its
+
 
 class Kind(Enum):
     """How a value is written in the landing files, and what it is stored as."""
@@ -25,6 +27,7 @@ class Kind(Enum):
     INTEGER = "integer"
     BOOLEAN = "boolean"  # true | false
     COUNTRY_LIST = "country_list"  # ISO 3166-1 alpha-2 codes; CSV: separated by ';', JSON/Parquet: a list
+    ENUM_LIST = "enum_list"  # one or more of the column's allowed values; CSV: separated by ';', JSON/Parquet: a list
 
 
 # DuckDB storage type of each kind. Amounts keep 18 fractional digits (enough for wei-denominated assets).
@@ -39,7 +42,10 @@ DUCKDB_TYPE = {
     Kind.INTEGER: "BIGINT",
     Kind.BOOLEAN: "BOOLEAN",
     Kind.COUNTRY_LIST: "VARCHAR[]",
+    Kind.ENUM_LIST: "VARCHAR[]",
 }
+# The kinds written as a list of codes.
+LIST_KINDS = (Kind.COUNTRY_LIST, Kind.ENUM_LIST)
 DECIMAL_MAX_INTEGER_DIGITS = 20
 DECIMAL_MAX_FRACTION_DIGITS = 18
 
@@ -55,6 +61,7 @@ ARROW_TYPE = {
     Kind.INTEGER: pa.int64(),
     Kind.BOOLEAN: pa.bool_(),
     Kind.COUNTRY_LIST: pa.list_(pa.string()),
+    Kind.ENUM_LIST: pa.list_(pa.string()),
 }
 
 # The Parquet column types (as DuckDB reads them) each kind accepts in a landing file besides VARCHAR, whose text
@@ -66,6 +73,7 @@ PARQUET_TYPES = {
     Kind.DATE: ("DATE",),
     Kind.BOOLEAN: ("BOOLEAN",),
     Kind.COUNTRY_LIST: ("VARCHAR[]",),
+    Kind.ENUM_LIST: ("VARCHAR[]",),
 }
 
 # How each kind is described to a person reading an error message.
@@ -83,6 +91,7 @@ EXPECTED = {
     Kind.INTEGER: "a whole number",
     Kind.BOOLEAN: "true or false",
     Kind.COUNTRY_LIST: "ISO 3166-1 alpha-2 country codes (CSV: separated by ';', e.g. DE;FR)",
+    Kind.ENUM_LIST: "one or more of: {values} (CSV: separated by ';')",
 }
 
 
@@ -92,7 +101,7 @@ class Column:
     kind: Kind
     description: str
     nullable: bool = False
-    values: tuple[str, ...] = ()  # allowed values of an ENUM
+    values: tuple[str, ...] = ()  # allowed values of an ENUM or ENUM_LIST
     non_negative: bool = False
     confidential: bool = False  # never in a public file
 
@@ -145,6 +154,8 @@ class Table:
     priced: tuple[tuple[str, str], ...] = ()
     # Kept beside the staged rows, per landing file: the first and last time and the rows of each group.
     extent: Extent | None = None
+    # Never shown on a public page (its codes need no translation): the regulatory back office's own records.
+    confidential: bool = False
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -272,6 +283,67 @@ INCIDENT_IMPACTS = Table(
     profile_codes={"service": "services"},
 )
 
+def _enum_list(name: str, values: tuple[str, ...], description: str, nullable: bool = True) -> Column:
+    return Column(name, Kind.ENUM_LIST, description, nullable=nullable, values=values)
+
+
+def _text(name: str, description: str, nullable: bool = True) -> Column:
+    return Column(name, Kind.TEXT, description, nullable=nullable, confidential=True)
+
+
+INCIDENT_DORA_DETAILS = Table(
+    name="incident_dora_details",
+    description="The facts about an incident that its DORA reports need and the incident row does not hold (ITS "
+                "2025/302 Annex II; the field number is in brackets), kept by the regulatory back office for every "
+                "incident that may be major. Codes follow the ITS, snake_case.",
+    key=("incident_id",),
+    confidential=True,
+    columns=(
+        Column("incident_id", Kind.ID, "The incident."),
+        Column("discovery", Kind.ENUM, "How the incident was discovered (2.7).", values=its.DISCOVERY),
+        _text("third_party_origin", "The third-party provider or other entity it originates from, if any (2.8)."),
+        Column("bcp_activated", Kind.BOOLEAN, "Whether the business continuity plan was activated (2.9)."),
+        _text("other_information", "Other information (2.10); the reasons, when reclassified as non-major."),
+        Column("counterparts_affected", Kind.INTEGER, "Financial counterparts affected (3.6).", nullable=True,
+               non_negative=True),
+        Column("relevant_clients_impact", Kind.BOOLEAN, "Impact on relevant clients or counterparts (3.8).",
+               nullable=True),
+        _enum_list("estimated_figures", its.ESTIMATED,
+                   "The figures that are estimates, not actual data (3.12, 3.17); empty: all actual."),
+        _enum_list("reputational_impact_types", its.REPUTATIONAL_IMPACT, "Type of reputational impact (3.13)."),
+        _text("reputational_impact_context", "Context of the reputational impact (3.14)."),
+        _enum_list("member_state_impact_types", its.MEMBER_STATE_IMPACT,
+                   "Type of impact in other Member States (3.18)."),
+        _text("member_state_impact_description", "The impact in other Member States (3.19)."),
+        _enum_list("data_loss_types", its.DATA_LOSSES, "Type of data loss (3.20)."),
+        _text("data_loss_description", "The data losses (3.21)."),
+        _enum_list("incident_types", its.INCIDENT_TYPES, "Type of incident (3.23).", nullable=False),
+        _text("incident_type_other", "The type, where it is other (3.24)."),
+        _enum_list("threats_techniques", its.THREATS, "Threats and techniques used, if cyber-related (3.25)."),
+        _text("threats_techniques_other", "Other threats and techniques (3.26)."),
+        _text("functional_areas", "Functional areas and business processes affected (3.27).", nullable=False),
+        Column("infrastructure_affected", Kind.ENUM, "Whether infrastructure components were affected (3.28).",
+               values=its.YES_NO_UNKNOWN),
+        _text("infrastructure_description", "The infrastructure components affected (3.29)."),
+        Column("clients_financial_interests", Kind.ENUM, "Impact on the financial interests of clients (3.30).",
+               values=its.YES_NO_UNKNOWN),
+        _enum_list("other_authorities", its.OTHER_AUTHORITIES, "Other authorities informed (3.31).",
+                   nullable=False),
+        _text("other_authorities_other", "The other authorities informed, where other (3.32)."),
+        Column("temporary_actions", Kind.BOOLEAN, "Whether temporary actions or measures were taken (3.33)."),
+        _text("temporary_actions_description", "The temporary actions and measures (3.34)."),
+        _text("indicators_of_compromise", "Indicators of compromise (3.35)."),
+        _enum_list("root_cause_types", its.ROOT_CAUSE_TYPES, "Root-cause types, high level (4.1)."),
+        _enum_list("root_cause_details", its.ROOT_CAUSE_DETAILS, "Root-cause types, detailed (4.2)."),
+        _enum_list("root_cause_additional", its.ROOT_CAUSE_ADDITIONAL, "Root-cause types, additional (4.3)."),
+        _text("root_cause_other", "Other root-cause types (4.4)."),
+        _text("resolution_actions", "Resolution actions and lessons learnt (4.6)."),
+        _ts("root_cause_addressed_at", "When the root cause was addressed (UTC; 4.7).", nullable=True),
+        _text("resolution_deviation", "Why the resolution differs from the plan, if it does (4.9)."),
+    ),
+    references=(Reference("incident_id", "incidents", "incident_id"),),
+)
+
 COMPENSATION_CLAIMS = Table(
     name="compensation_claims",
     description="Compensation claims, raised by users or automatically, and their decisions.",
@@ -361,6 +433,7 @@ TABLES: tuple[Table, ...] = (
     PRICES,
     INCIDENTS,
     INCIDENT_IMPACTS,
+    INCIDENT_DORA_DETAILS,
     COMPENSATION_CLAIMS,
     COMPENSATION_PAYOUTS,
     INSURANCE_FUND_BALANCES,

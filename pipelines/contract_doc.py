@@ -22,7 +22,8 @@ def render() -> str:
         lines += [f"## {table.name}", "", table.description, "", f"Key: {', '.join(table.key)}.", ""]
         lines += ["| column | type | required | description |", "|---|---|---|---|"]
         for c in table.columns:
-            kind = f"one of {', '.join(c.values)}" if c.kind is Kind.ENUM else c.kind.value
+            kind = {Kind.ENUM: f"one of {', '.join(c.values)}",
+                    Kind.ENUM_LIST: f"list of {', '.join(c.values)}"}.get(c.kind, c.kind.value)
             if c.non_negative:
                 kind += ", ≥ 0"
             note = c.description + (" **Confidential.**" if c.confidential else "")

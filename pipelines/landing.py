@@ -27,6 +27,7 @@ import pyarrow as pa
 from pipelines.contract import (
     DECIMAL_MAX_FRACTION_DIGITS,
     DECIMAL_MAX_INTEGER_DIGITS,
+    LIST_KINDS,
     PARQUET_TYPES,
     Column,
     Kind,
@@ -101,7 +102,7 @@ def create_raw_table(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 
 def _from_text(column: Column, source: str) -> str:
     """SQL reading a text value as the column's type, NULL where it cannot be read (the checks say why)."""
-    if column.kind is Kind.COUNTRY_LIST:
+    if column.kind in LIST_KINDS:
         return f"string_split({source}, ';')"
     return f"TRY_CAST({source} AS {column.duckdb_type})"
 
@@ -241,12 +242,12 @@ def _json_cell(column: Column, value: object) -> tuple[str | None, str | None]:
         text = "true" if value else "false"
         return text, None if kind is Kind.BOOLEAN else f"a JSON boolean ({text})"
     if isinstance(value, list):
-        if kind is Kind.COUNTRY_LIST and all(isinstance(v, str) for v in value):
+        if kind in LIST_KINDS and all(isinstance(v, str) for v in value):
             return ";".join(value), None
         return json.dumps(value), "a JSON array"
     if isinstance(value, dict):
         return json.dumps(value), "a JSON object"
-    if kind in (Kind.INTEGER, Kind.BOOLEAN, Kind.COUNTRY_LIST):
+    if kind in (Kind.INTEGER, Kind.BOOLEAN, *LIST_KINDS):
         return str(value), f"a JSON string ({value!r})"
     return str(value), None
 
@@ -255,6 +256,7 @@ _JSON_TYPE_EXPECTED = {
     Kind.INTEGER: "a JSON integer",
     Kind.BOOLEAN: "a JSON boolean (true or false)",
     Kind.COUNTRY_LIST: "a JSON array of country codes, or null",
+    Kind.ENUM_LIST: "a JSON array of codes, or null",
     Kind.DECIMAL: "a JSON string holding a decimal number, e.g. \"1234.56\"",
 }
 

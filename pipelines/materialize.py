@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.definitions import defs
+from pipelines.definitions import MONTHLY_ASSETS, defs
 
 JOB = "transparency_in_process"
 
@@ -24,10 +24,10 @@ def asset_job(selection: str | dg.AssetSelection, resources: dict, loggers: dict
 
 def materialize(resources: dict, selection: str | dg.AssetSelection | None = None, period: str | None = None,
                 **options) -> dg.ExecuteInProcessResult:
-    """Run `selection` (Dagster's selection syntax or an AssetSelection; every asset by default) for the month
+    """Run `selection` (Dagster's selection syntax or an AssetSelection; every monthly asset by default) for the month
     `period` (YYYY-MM; None for the unpartitioned assets); failures are in the result, not raised. `options` as
     execute's."""
-    return execute(asset_job(selection or dg.AssetSelection.all(), resources), period, **options)
+    return execute(asset_job(selection or MONTHLY_ASSETS, resources), period, **options)
 
 
 def execute(job: dg.JobDefinition, period: str | None = None, *, instance: dg.DagsterInstance | None = None,

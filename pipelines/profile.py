@@ -15,6 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 DEMO_PROFILE = resources.files("pipelines") / "demo" / "profile.toml"
 
 
+def check_lei(lei: str) -> str:
+    """ISO 17442: 20 alphanumerics whose ISO 7064 MOD 97-10 check is 1."""
+    if not re.fullmatch(r"[0-9A-Z]{18}[0-9]{2}", lei):
+        raise ValueError("an LEI is 18 upper-case letters or digits followed by 2 check digits")
+    if int("".join(str(int(ch, 36)) for ch in lei)) % 97 != 1:
+        raise ValueError(f"LEI {lei} fails its ISO 17442 check digits")
+    return lei
+
+
 class _Strict(BaseModel):
     # Unknown keys are typos, not extensions: reject them.
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -70,6 +79,53 @@ class DoraReporting(_Strict):
         except NotImplementedError as error:
             raise ValueError(f"no public-holiday calendar {calendar!r}: {error}") from error
         return calendar
+
+
+class Contact(_Strict):
+    name: str
+    email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str = Field(pattern=r"^\+[1-9][0-9 ]{6,18}$")  # with its international prefix (ITS field 1.9)
+
+
+class Undertaking(_Strict):
+    name: str
+    lei: str
+
+    @field_validator("lei")
+    @classmethod
+    def _lei(cls, lei: str) -> str:
+        return check_lei(lei)
+
+
+class DoraEntity(_Strict):
+    """Who the entity is in its DORA major-incident reports (ITS 2025/302 fields 1.2-1.15) and the base of the
+    counterparts share (3.7)."""
+
+    entity_type: str = "crypto-asset_service_provider"  # field 1.4, a code of the ITS list
+    report_currency: str = "EUR"  # field 1.15: a currency of the Member States
+    primary_contact: Contact
+    secondary_contact: Contact
+    parent_undertaking: Undertaking | None = None  # fields 1.13-1.14, when the entity is part of a group
+    financial_counterparts: int = Field(gt=0)  # financial counterparts it has contracts with (3.7's base)
+
+    @field_validator("entity_type")
+    @classmethod
+    def _its_entity_type(cls, entity_type: str) -> str:
+        from pipelines.dora.its import ENTITY_TYPES
+
+        if entity_type not in ENTITY_TYPES:
+            raise ValueError(f"{entity_type!r} is not an ITS 2025/302 entity type (field 1.4); expected one of "
+                             f"{', '.join(ENTITY_TYPES)}")
+        return entity_type
+
+    @field_validator("report_currency")
+    @classmethod
+    def _its_currency(cls, currency: str) -> str:
+        from pipelines.dora.its import REPORT_CURRENCIES
+
+        if currency not in REPORT_CURRENCIES:
+            raise ValueError(f"{currency!r}: the DORA reports take one of {', '.join(REPORT_CURRENCIES)} (field 1.15)")
+        return currency
 
 
 class Regulator(_Strict):
@@ -174,6 +230,7 @@ class Profile(_Strict):
     receipts: Receipts = Receipts()
     fund_adequacy: FundAdequacy | None = None
     alerts: Alerts | None = None
+    dora: DoraEntity | None = None  # needed to draft the DORA incident reports
     # Status-page components → service codes, for `transparency import statuspage`; "-" marks a component that is
     # not a service (a notice, say) and is left out.
     statuspage_components: dict[str, str] = Field(default_factory=dict)
@@ -210,12 +267,7 @@ class Profile(_Strict):
     @field_validator("lei")
     @classmethod
     def _lei_checksum(cls, lei: str) -> str:
-        # ISO 17442: 20 alphanumerics whose ISO 7064 MOD 97-10 check is 1.
-        if not re.fullmatch(r"[0-9A-Z]{18}[0-9]{2}", lei):
-            raise ValueError("an LEI is 18 upper-case letters or digits followed by 2 check digits")
-        if int("".join(str(int(ch, 36)) for ch in lei)) % 97 != 1:
-            raise ValueError(f"LEI {lei} fails its ISO 17442 check digits")
-        return lei
+        return check_lei(lei)
 
     @property
     def dora_authority(self) -> Regulator | None:

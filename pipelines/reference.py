@@ -29,13 +29,16 @@ def load_reference(con: duckdb.DuckDBPyConnection, profile: Profile) -> dict[str
         con.execute(
             "CREATE OR REPLACE TABLE staging.entity (legal_name VARCHAR, lei VARCHAR, report_currency VARCHAR, "
             "small_cell_k INTEGER, publication_day INTEGER, fund_floor_usd DECIMAL(38, 2), "
-            "fund_target_usd DECIMAL(38, 2), public_languages VARCHAR[])"
+            "fund_target_usd DECIMAL(38, 2), public_languages VARCHAR[], dora_report_currency VARCHAR, "
+            "financial_counterparts BIGINT)"
         )
         adequacy = profile.fund_adequacy
+        dora = profile.dora
         con.execute(
-            "INSERT INTO staging.entity VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO staging.entity VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [profile.legal_name, profile.lei, profile.report_currency, profile.small_cell_k, profile.publication_day,
-             adequacy and adequacy.floor_usd, adequacy and adequacy.target_usd, list(profile.public_languages)],
+             adequacy and adequacy.floor_usd, adequacy and adequacy.target_usd, list(profile.public_languages),
+             dora and dora.report_currency, dora and dora.financial_counterparts],
         )
         con.execute(
             "CREATE OR REPLACE TABLE staging.services (service VARCHAR PRIMARY KEY, service_name VARCHAR, "

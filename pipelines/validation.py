@@ -16,6 +16,7 @@ import duckdb
 from pipelines.contract import (
     DECIMAL_MAX_FRACTION_DIGITS,
     DECIMAL_MAX_INTEGER_DIGITS,
+    LIST_KINDS,
     Column,
     Kind,
     Table,
@@ -43,7 +44,7 @@ def shown(column: Column, alias: str = "") -> str:
     v = alias + quote(column.name)
     if not typed(column):
         return v
-    as_text = f"array_to_string({v}, ';')" if column.kind is Kind.COUNTRY_LIST else f"CAST({v} AS VARCHAR)"
+    as_text = f"array_to_string({v}, ';')" if column.kind in LIST_KINDS else f"CAST({v} AS VARCHAR)"
     return f"coalesce({alias}{quote(text_column(column))}, {as_text})"
 
 
@@ -87,6 +88,7 @@ def _column_checks(column: Column, profile: Profile, table: Table) -> list[_Chec
         Kind.CODE: (f"NOT regexp_full_match({v}, '[A-Z0-9]{{2,10}}')", {}),
         Kind.ENUM: (f"NOT list_contains($values, {v})", {"values": list(column.values)}),
         Kind.COUNTRY_LIST: (f"NOT list_has_all($states, {v})", {"states": list(MEMBER_STATES)}),
+        Kind.ENUM_LIST: (f"len({v}) = 0 OR NOT list_has_all($values, {v})", {"values": list(column.values)}),
     }
     text_rules.update({kind: (rule.format(t=t), params) for kind, (rule, params) in _TEXT_RULES.items()})
     if column.kind in text_rules:

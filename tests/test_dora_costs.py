@@ -31,7 +31,7 @@ def expected_costs(con, period: str) -> dict[str, dict]:
     paid compensation (each payout at its day's close) and what the insurance funds paid, up to the period end."""
     year, month = map(int, period.split("-"))
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
-    currency = con.execute("SELECT report_currency FROM staging.entity").fetchall()[0][0]
+    [[currency]] = con.execute("SELECT coalesce(dora_report_currency, report_currency) FROM staging.entity").fetchall()
     close = {(r["asset"], r["date"]): r["close_usd"]
              for r in rows(con, "SELECT asset, date, close_usd FROM staging.prices")}
 

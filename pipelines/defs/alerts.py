@@ -2,6 +2,8 @@
 the step, the reason and the run. Evaluated by the Dagster daemon; an incomplete month on its publication day
 fails the scheduled run at the completeness check, and so alerts as well."""
 
+import re
+
 import dagster as dg
 
 from pipelines.alerts import Alert, notify
@@ -29,7 +31,8 @@ def alert_for_run(instance: dg.DagsterInstance, run: dg.DagsterRun, entity: str,
     reason = "\n".join(reasons) or "the run failed before any step did (see the run's log)"
     return Alert(
         entity=entity,
-        period=run.tags.get("dagster/partition", "")[:7],
+        period=partition[:7] if re.fullmatch(r"\d{4}-\d{2}-\d{2}", partition := run.tags.get("dagster/partition", ""))
+        else "",
         job=run.job_name,
         run_id=run.run_id,
         step=", ".join(dict.fromkeys(s.replace("__", "/") for s in steps if s)) or "run",

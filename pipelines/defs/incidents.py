@@ -3,7 +3,7 @@ month and per day), the costs of the major incidents for their DORA reports."""
 
 import dagster as dg
 
-from pipelines.contract import INCIDENT_IMPACTS, INCIDENTS
+from pipelines.contract import INCIDENT_DORA_DETAILS, INCIDENT_IMPACTS, INCIDENTS
 from pipelines.defs.lineage import PYTHON_MARTS, sql_deps
 from pipelines.defs.mart_assets import mart_asset
 from pipelines.defs.partitions import monthly, period_of
@@ -53,7 +53,7 @@ def notification_deadlines(context: dg.AssetExecutionContext, warehouse: Warehou
 
 
 defs = dg.Definitions(assets=[
-    staging_assets("incidents", [INCIDENTS, INCIDENT_IMPACTS]),
+    staging_assets("incidents", [INCIDENTS, INCIDENT_IMPACTS, INCIDENT_DORA_DETAILS]),
     *(mart_asset(name, "incidents") for name in (
         "incident_classification", "incident_register", "service_availability", "service_days",
         "dora_incident_costs")),

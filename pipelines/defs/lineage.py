@@ -12,7 +12,7 @@ from pipelines.sql import SqlFile, names, tables_read
 
 # Marts built in Python rather than by a sql/marts file, and the tables each reads: their asset is named like the
 # others.
-PYTHON_MARTS = {"notification_deadlines": {"marts.incident_register"}}
+PYTHON_MARTS = {"notification_deadlines": {"marts.incident_register"}, "dora_reports": {"marts.incident_register"}}
 
 
 def mart_reads(name: str) -> set[str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipelines.demo.sampling import pick
-from pipelines.demo.window import HOUR, MINUTE
+from pipelines.demo.window import DAY, HOUR, MINUTE
 from pipelines.profile import Profile
 
 # Which service a category usually hits first (filtered by the services the profile declares).
@@ -42,6 +42,8 @@ class Plan:
     severity: str | None = None
     duration: int | None = None  # seconds until resolution; the incident is open if that falls after the window
     impacts: list[Impact] | None = None
+    malicious: bool | None = None  # whether there was malicious unauthorised access (drawn when None)
+    classified_after: int | None = None  # seconds from detection to classification (drawn when None)
 
 
 def services_for(category: str, profile: Profile) -> list[str]:
@@ -73,6 +75,17 @@ def still_open_plan(rng: np.random.Generator, end: int, profile: Profile) -> Pla
     category = pick(rng, ("deposit_delay", "degradation"))
     return Plan(started=started, category=category, duration=end - started + int(rng.integers(1 * HOUR, 48 * HOUR)),
                 impacts=[(pick(rng, services_for(category, profile)), "partial_outage", 0, None)])
+
+
+def account_takeover_plan(rng: np.random.Generator, month_start: int, profile: Profile) -> Plan:
+    """A cyber attack: leaked API keys used to withdraw from client accounts. Withdrawals are frozen for a day and
+    a half, and the incident is classified major only once forensics confirm the unauthorised access, more than
+    24 hours after it was detected (the DORA late-classification case)."""
+    service = "withdrawals" if "withdrawals" in profile.service_codes else pick(rng, services_for("security", profile))
+    started = month_start + 9 * DAY + int(rng.integers(2 * HOUR, 8 * HOUR))
+    return Plan(started=started, category="security", severity="major", duration=36 * HOUR,
+                impacts=[(service, "partial_outage", 0, 30 * HOUR), (service, "degraded_performance", 30 * HOUR, None)],
+                malicious=True, classified_after=27 * HOUR)
 
 
 def draw_severities(rng: np.random.Generator, plans: list[Plan]) -> None:

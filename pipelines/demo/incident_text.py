@@ -70,9 +70,12 @@ TEAMS = ("platform", "trading-core", "wallets", "payments", "security", "sre")
 
 
 def describe(rng: np.random.Generator, category: str, severity: str, service_name: str, started: int,
-             resolved: int | None, window: Window) -> dict:
-    """The incident's text columns, status and root cause, as seen at the window's end."""
+             resolved: int | None, window: Window, malicious: bool | None = None) -> dict:
+    """The incident's text columns, status and root cause, as seen at the window's end (a known attack's root
+    cause is the attack)."""
     root_cause = _root_cause(rng, category, resolved)
+    if malicious:
+        root_cause = "cyber_attack"
     asset = pick(rng, ("BTC", "ETH", "SOL", "XRP", "USDT", "USDC"))
     text = {"service": service_name, "asset": asset, "component": pick(rng, COMPONENTS),
             "version": f"{int(rng.integers(3, 9))}.{int(rng.integers(0, 40))}.{int(rng.integers(0, 10))}",

@@ -85,12 +85,17 @@ def _incident(rng: np.random.Generator, incident_id: str, plan: Plan, window: Wi
     services = {s.code: s for s in profile.services}
     impact_rows, reach = _impacts_seen(rng, incident_id, plan, resolved, window, services)
     effects = _effects(rng, category, severity, reach, services)
+    if plan.malicious is not None:
+        effects = effects._replace(malicious=plan.malicious)
     detected, classified = _detection(rng, severity, started, duration, window)
+    if plan.classified_after is not None:
+        classified = min(detected + plan.classified_after, window.end - 1)
     rules = profile.classification
     notified = severity == "critical" or looks_major(rules, services, reach, effects)
     initial, intermediate, final = (notification_times(rng, classified, resolved, window, rules) if notified
                                     else (None, None, None))
-    description = describe(rng, category, severity, services[plan.impacts[0][0]].name, started, resolved, window)
+    description = describe(rng, category, severity, services[plan.impacts[0][0]].name, started, resolved, window,
+                           plan.malicious)
     incident = {
         "incident_id": incident_id,
         **description,

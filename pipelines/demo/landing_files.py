@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.contract import MOVEMENT_KINDS, TABLES_BY_NAME, Column, Kind
+from pipelines.contract import LIST_KINDS, MOVEMENT_KINDS, TABLES_BY_NAME, Column, Kind
 from pipelines.demo.arrow_columns import US, codes, decimals, fixed_strings, timestamps
 from pipelines.demo.assets import ASSETS
 from pipelines.demo.fund_ledger import Movements
@@ -68,7 +68,7 @@ def _csv_value(kind: Kind, value: Any) -> str | None:
         return format(value, "f")  # never exponent notation
     if kind is Kind.BOOLEAN:
         return "true" if value else "false"
-    if kind is Kind.COUNTRY_LIST:
+    if kind in LIST_KINDS:
         return ";".join(value)
     return str(value)
 

@@ -13,7 +13,8 @@ from pipelines.demo.assets import ASSETS
 from pipelines.demo.compensation import draw_claims, draw_payouts
 from pipelines.demo.fund_ledger import fund_balances, fund_movements
 from pipelines.demo.funds import fund_holdings
-from pipelines.demo.incident_plans import Plan, crash_plans, still_open_plan
+from pipelines.demo.incident_dora import dora_details
+from pipelines.demo.incident_plans import Plan, account_takeover_plan, crash_plans, still_open_plan
 from pipelines.demo.incidents import draw_incidents
 from pipelines.demo.landing_files import write_csv, write_jsonl, write_movements
 from pipelines.demo.prices import crash_times, draw_prices, price_rows
@@ -30,7 +31,7 @@ def generate_demo(landing_dir: Path, first_month: str, months: int, seed: int, p
         raise ValueError("months must be at least 1")
     window = month_window(first_month, months)
     # One child generator per table family: changing how claims are drawn does not reshuffle the incidents.
-    rng_prices, rng_incidents, rng_claims, rng_payouts, rng_funds = np.random.default_rng(seed).spawn(5)
+    rng_prices, rng_incidents, rng_claims, rng_payouts, rng_funds, rng_dora = np.random.default_rng(seed).spawn(6)
 
     crashes = crash_times(rng_prices, window)
     prices = draw_prices(rng_prices, window, crashes)
@@ -47,6 +48,8 @@ def generate_demo(landing_dir: Path, first_month: str, months: int, seed: int, p
     write_csv(landing_dir / "prices.csv", "prices", price_rows(prices))
     write_jsonl(landing_dir / "incidents.jsonl", "incidents", incidents)
     write_csv(landing_dir / "incident_impacts.csv", "incident_impacts", impacts)
+    details = dora_details(rng_dora, incidents, window)
+    write_jsonl(landing_dir / "incident_dora_details.jsonl", "incident_dora_details", details)
     write_csv(landing_dir / "compensation_claims.csv", "compensation_claims", claims)
     write_csv(landing_dir / "compensation_payouts.csv", "compensation_payouts", [p.row for p in payouts])
     write_csv(landing_dir / "insurance_fund_balances.csv", "insurance_fund_balances", balances)
@@ -55,6 +58,7 @@ def generate_demo(landing_dir: Path, first_month: str, months: int, seed: int, p
         "prices": len(ASSETS) * (window.last_day - window.first_price_day + 1),
         "incidents": len(incidents),
         "incident_impacts": len(impacts),
+        "incident_dora_details": len(details),
         "compensation_claims": len(claims),
         "compensation_payouts": len(payouts),
         "insurance_fund_balances": len(balances),
@@ -77,6 +81,7 @@ def _incident_plans(rng: np.random.Generator, window: Window, profile: Profile, 
         plans.append(Plan(started=boundary - int(rng.integers(1 * HOUR, 3 * HOUR)), category="withdrawal_delay",
                           severity="major", duration=int(rng.integers(5 * HOUR, 10 * HOUR))))
     plans.append(still_open_plan(rng, window.end, profile))
+    plans.append(account_takeover_plan(rng, window.month_starts[-2], profile))
     plans.sort(key=lambda p: p.started)  # stable: ties keep their (deterministic) creation order
     return plans
 

@@ -85,8 +85,9 @@ def extract_code_labels(fileobj, keywords, comment_tags, options):
     as words), and the codes and labels the marts derive."""
     from pipelines.contract import TABLES
 
-    codes = {table.name: "table" for table in TABLES}
-    codes |= {value: f"{table.name}.{column.name}" for table in TABLES for column in table.columns
+    public = [table for table in TABLES if not table.confidential]
+    codes = {table.name: "table" for table in public}
+    codes |= {value: f"{table.name}.{column.name}" for table in public for column in table.columns
               for value in column.values}
     for code, comment in (codes | DERIVED_CODES).items():
         yield 1, None, code_label(code), [comment]

@@ -1,11 +1,11 @@
--- The costs of each major incident for its DORA final report, as of the period end, in the entity's reporting
--- currency. Field 4.13 (gross direct and indirect costs and losses, recoveries not deducted): the incident's own
+-- The costs of each major incident for its DORA final report, as of the period end, in the currency of the
+-- entity's DORA reports (its [dora] report_currency, field 1.15; else its report currency). Field 4.13 (gross direct and indirect costs and losses, recoveries not deducted): the incident's own
 -- cost (incidents.economic_cost, at the close of its classification day) plus the compensation approved on its
 -- claims, each claim at the close of the day it was decided. Beside it the compensation paid, each payout at the
 -- close of the day it was paid, and field 4.14 (recoveries): the part of it the insurance funds paid. Claims and
 -- payouts count from the first up to the period end; an amount with no close that day is counted in `unvalued`.
 -- windows: month
-WITH rc AS (SELECT report_currency AS currency FROM staging.entity),
+WITH rc AS (SELECT coalesce(dora_report_currency, report_currency) AS currency FROM staging.entity),
 major AS (
     SELECT r.period, r.incident_id, r.classified_at, r.economic_cost, r.economic_cost_currency, w.end_at
     FROM marts.incident_register AS r JOIN windows AS w ON r.period = w.window_id

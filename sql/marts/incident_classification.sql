@@ -118,9 +118,15 @@ criteria AS (
            'reputational impact', NULL
     FROM valued AS v
 )
-SELECT window_id AS period, incident_id, criterion, position,
-       CAST(value AS DECIMAL(38, 6)) AS value, CAST(threshold AS DECIMAL(38, 6)) AS threshold, comparison,
-       coalesce(exact_met, CASE comparison WHEN '>' THEN value > threshold ELSE value >= threshold END, false) AS met,
-       value IS NOT NULL AS provided,  -- a figure the source did not provide cannot meet its criterion
-       note
-FROM criteria
+SELECT c.window_id AS period, c.incident_id, c.criterion, c.position,
+       CAST(c.value AS DECIMAL(38, 6)) AS value, CAST(c.threshold AS DECIMAL(38, 6)) AS threshold, c.comparison,
+       coalesce(c.exact_met, CASE c.comparison WHEN '>' THEN c.value > c.threshold ELSE c.value >= c.threshold END,
+                false) AS met,
+       c.value IS NOT NULL AS provided,  -- a figure the source did not provide cannot meet its criterion
+       c.note,
+       -- what a share criterion is a share of (the DORA reports' percentages, ITS fields 3.5 and 3.10)
+       CAST(CASE c.criterion WHEN 'clients_affected' THEN v.clients_base
+                             WHEN 'transactions_affected_count' THEN v.transactions_base
+                             WHEN 'transactions_affected_value_usd' THEN v.value_base_usd END AS DECIMAL(38, 6)) AS base
+FROM criteria AS c
+JOIN valued AS v USING (window_id, incident_id)
