@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test dev clean catalogs
+.PHONY: demo test dev clean catalogs schemas
 
 # Debian packages, installed when missing (as root, or with sudo) and checked again whenever this Makefile changes:
 # libharfbuzz-subset0 for every run (WeasyPrint subsets the embedded fonts with HarfBuzz, so every machine renders
@@ -66,6 +66,10 @@ clean:
 
 # The public pages' texts (babel.cfg) extracted and merged into every catalog in locales/; then translate what is
 # new (an empty msgstr) and what changed (marked fuzzy): tests/test_i18n.py fails until every text is translated.
+# The DORA report files' JSON Schema, from the field table (pipelines/dora/fields.py); a test checks they agree.
+schemas: $(STAMP)
+	$(BIN)/python -c "from pipelines.dora.document import SCHEMA_FILE, schema_text; SCHEMA_FILE.write_text(schema_text())"
+
 catalogs: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -k N_ -o $(VENV)/messages.pot .
 	$(BIN)/pybabel update -i $(VENV)/messages.pot -d locales -w 120 --ignore-obsolete

@@ -156,6 +156,8 @@ class Table:
     extent: Extent | None = None
     # Never shown on a public page (its codes need no translation): the regulatory back office's own records.
     confidential: bool = False
+    # May have no landing file at all (a source that does not keep it, such as a status page): then it has no rows.
+    optional: bool = False
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -298,6 +300,7 @@ INCIDENT_DORA_DETAILS = Table(
                 "incident that may be major. Codes follow the ITS, snake_case.",
     key=("incident_id",),
     confidential=True,
+    optional=True,
     columns=(
         Column("incident_id", Kind.ID, "The incident."),
         Column("discovery", Kind.ENUM, "How the incident was discovered (2.7).", values=its.DISCOVERY),

@@ -276,7 +276,7 @@ def ingest_table(
     files = [(str(p.relative_to(landing_dir)), p) for p in paths]
     plan = _staging_plan(con, table, files, profile)
     reader_errors: list[ContractError] = []
-    if not paths:
+    if not paths and not table.optional:
         formats = ", ".join(f"{table.name}{ext}" for ext in FORMATS)
         reader_errors.append(
             ContractError(f"{table.name}.*", None, None, f"a landing file ({formats}) or a folder {table.name}/")

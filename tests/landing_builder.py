@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.contract import TABLES_BY_NAME, Kind
+from pipelines.contract import INCIDENT_DORA_DETAILS, TABLES_BY_NAME, Kind
 
 Row = dict[str, str | None]
 
@@ -115,10 +115,16 @@ def valid_tables() -> dict[str, list[Row]]:
         {"movement_id": "MOV-2", "fund_id": "coinm-perp", "asset": "BTC", "occurred_at": "2026-05-07T09:00:00Z",
          "amount": "-0.00400000", "kind": "compensation"},
     ]
+    details = {column: None for column in INCIDENT_DORA_DETAILS.column_names} | {
+        "incident_id": "INC-1", "discovery": "monitoring_systems", "bcp_activated": True,
+        "incident_types": ["system_failure"], "functional_areas": "Order entry.", "infrastructure_affected": "yes",
+        "clients_financial_interests": "no", "other_authorities": ["none"], "temporary_actions": False,
+        "root_cause_types": ["system_failure_malfunction"], "root_cause_details": ["software_performance"]}
     return {
         "prices": prices,
         "incidents": [incident, open_incident],
         "incident_impacts": impacts,
+        "incident_dora_details": [details],
         "compensation_claims": claims,
         "compensation_payouts": payouts,
         "insurance_fund_balances": balances,
@@ -193,6 +199,7 @@ DEFAULT_FORMAT = {
     "prices": "csv",
     "incidents": "jsonl",
     "incident_impacts": "csv",
+    "incident_dora_details": "jsonl",
     "compensation_claims": "csv",
     "compensation_payouts": "csv",
     "insurance_fund_balances": "csv",

@@ -100,7 +100,7 @@ def test_a_wrong_password_or_a_dead_server_is_logged_and_hides_no_failure(tmp_pa
     finally:
         logging.getLogger("pipelines.alerts").removeHandler(handler)
     assert problem.startswith("e-mail: SMTP")  # refused (535), or cut off by the server
-    assert logged and "could not send the e-mail alert for run run-1" in logged[0]
+    assert logged and f"could not send the e-mail alert {alert.subject!r}" in logged[0]
     dead = settings.model_copy(update={"smtp_port": free_port()})
     [problem] = notify(alert, dead)
     assert problem.startswith("e-mail: ConnectionRefusedError")

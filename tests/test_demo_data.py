@@ -31,6 +31,7 @@ FILES = {
     "prices": "prices.csv",
     "incidents": "incidents.jsonl",
     "incident_impacts": "incident_impacts.csv",
+    "incident_dora_details": "incident_dora_details.jsonl",
     "compensation_claims": "compensation_claims.csv",
     "compensation_payouts": "compensation_payouts.csv",
     "insurance_fund_balances": "insurance_fund_balances.csv",

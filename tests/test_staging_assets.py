@@ -31,9 +31,10 @@ def test_staging_loads_every_table_and_is_idempotent(valid_landing: Path, tmp_pa
     first = _snapshot(warehouse)
     counts = {t: len(rows) for t, rows in first.items()}
     assert counts == {
-        "compensation_claims": 3, "compensation_payouts": 2, "incident_impacts": 3, "incidents": 2,
+        "compensation_claims": 3, "compensation_payouts": 2, "incident_dora_details": 1, "incident_impacts": 3,
+        "incidents": 2,
         "insurance_fund_balances": 2, "insurance_fund_movements": 2, "insurance_fund_movements_extent": 1,
-        "landing_files": 7, "prices": 132,
+        "landing_files": 8, "prices": 132,
         # the entity profile and the metric definitions
         "classification": 1, "entity": 1, "funds": 2, "regulators": 2, "services": 6,
         "metric_definitions": 41, "table_state": 7,

@@ -93,7 +93,9 @@ def dora_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     key=dg.AssetKey(["dora", "incident_report"]),
     partitions_def=incident_stages,
     group_name="dora",
-    deps=sql_deps(drafts.FACTS, python_reads=DRAFT_READS),
+    # an incident's draft reads the latest month built of every table it reads
+    deps=[dg.AssetDep(dep.asset_key, partition_mapping=dg.AllPartitionMapping())
+          for dep in sql_deps(drafts.FACTS, python_reads=DRAFT_READS)],
     kinds={"json", "pdf"},
     description="One major incident's report of one stage, drafted from the latest month built, as soon as it is "
                 "due: the sensor dora_major_incidents requests it. A draft lacking a field the ITS requires fails, "
@@ -123,11 +125,11 @@ def incident_report(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 
 
 dora_report_job = dg.define_asset_job(
-    "dora_reports", selection=dg.AssetSelection.assets(incident_report), partitions_def=incident_stages,
+    "dora_reports", selection=dg.AssetSelection.assets(incident_report),
     description="Draft one major incident's report of one stage (requested by the sensor dora_major_incidents).")
 
 
-@dg.sensor(job=dora_report_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
+@dg.sensor(job=dora_report_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED,
            description="Watches the warehouse for incidents classified major (a month built after they landed): "
                        "adds each as a partition and requests the draft of every report due or overdue, once per "
                        "content of the draft.")

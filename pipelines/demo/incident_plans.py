@@ -77,13 +77,15 @@ def still_open_plan(rng: np.random.Generator, end: int, profile: Profile) -> Pla
                 impacts=[(pick(rng, services_for(category, profile)), "partial_outage", 0, None)])
 
 
-def account_takeover_plan(rng: np.random.Generator, month_start: int, profile: Profile) -> Plan:
-    """A cyber attack: leaked API keys used to withdraw from client accounts. Withdrawals are frozen for a day and
-    a half, and the incident is classified major only once forensics confirm the unauthorised access, more than
-    24 hours after it was detected (the DORA late-classification case)."""
+def account_takeover_plan(rng: np.random.Generator, end: int, profile: Profile) -> Plan:
+    """A cyber attack on the last days before the window closes at `end`, still open then, its initial notification
+    not yet sent: leaked API keys used to
+    withdraw from client accounts. Withdrawals are frozen for a day and more, and the incident is classified major
+    only once forensics confirm the unauthorised access, more than 24 hours after it was detected (the DORA
+    late-classification case)."""
     service = "withdrawals" if "withdrawals" in profile.service_codes else pick(rng, services_for("security", profile))
-    started = month_start + 9 * DAY + int(rng.integers(2 * HOUR, 8 * HOUR))
-    return Plan(started=started, category="security", severity="major", duration=36 * HOUR,
+    started = end - 29 * HOUR - int(rng.integers(0, HOUR))  # classified a few hours before the window closes
+    return Plan(started=started, category="security", severity="major", duration=4 * DAY,
                 impacts=[(service, "partial_outage", 0, 30 * HOUR), (service, "degraded_performance", 30 * HOUR, None)],
                 malicious=True, classified_after=27 * HOUR)
 

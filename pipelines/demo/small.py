@@ -81,7 +81,7 @@ def _incident_plans(rng: np.random.Generator, window: Window, profile: Profile, 
         plans.append(Plan(started=boundary - int(rng.integers(1 * HOUR, 3 * HOUR)), category="withdrawal_delay",
                           severity="major", duration=int(rng.integers(5 * HOUR, 10 * HOUR))))
     plans.append(still_open_plan(rng, window.end, profile))
-    plans.append(account_takeover_plan(rng, window.month_starts[-2], profile))
+    plans.append(account_takeover_plan(rng, window.end, profile))
     plans.sort(key=lambda p: p.started)  # stable: ties keep their (deterministic) creation order
     return plans
 
