@@ -98,6 +98,6 @@ def test_submitted_starts_the_next_clock_in_status(demo, tmp_path):
     drafted = run(demo, "dora", "status", "--at", (classified + timedelta(hours=1)).isoformat(), "--delay-notices",
                   str(notices), "--within", "72", env=env)
     assert drafted.returncode == 0, drafted.stderr
-    assert [p.name for p in notices.iterdir()] == [f"{unsent}-initial-delay.txt"]
+    assert f"{unsent}-initial-delay.txt" in [p.name for p in notices.iterdir()]
     notice = (notices / f"{unsent}-initial-delay.txt").read_text()
     assert f"Expected delay of the initial notification on major ICT-related incident {unsent}\n" in notice

@@ -37,7 +37,7 @@ def test_staging_loads_every_table_and_is_idempotent(valid_landing: Path, tmp_pa
         "landing_files": 8, "prices": 132,
         # the entity profile and the metric definitions
         "classification": 1, "entity": 1, "funds": 2, "regulators": 2, "services": 6,
-        "metric_definitions": 41, "table_state": 7,
+        "metric_definitions": 41, "table_state": 8,
     }
     assert _materialize(valid_landing, warehouse).success
     assert _snapshot(warehouse) == first

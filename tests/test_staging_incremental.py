@@ -136,7 +136,7 @@ def test_a_new_demo_set_replaces_the_files_of_the_earlier_one(tmp_path):
     (landing / MOVEMENTS).mkdir()
     write_parquet(landing / MOVEMENTS / "2026-05.parquet", MOVEMENTS, [movement(1, "2026-05-01")])
     (landing / "notes.txt").write_text("not a landing file of the contract")
-    assert clear_landing(landing, TABLES) == 8
+    assert clear_landing(landing, TABLES) == 9
     assert all(landing_files(landing, table) == [] for table in TABLES)
     assert (landing / "notes.txt").exists()
 
