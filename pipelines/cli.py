@@ -358,10 +358,12 @@ def dora_status(
     = None,
     within: Annotated[float, typer.Option(min=0, help="Hours ahead that a deadline counts as at risk.")] = 4,
 ) -> None:
-    """Every major incident with each report's deadline (RTS 2025/301 Art. 5) and whether it was sent."""
+    """Every major incident with each report's deadline (RTS 2025/301 Art. 5), whether it was sent, and its latest
+    draft."""
     from datetime import timedelta
 
     from pipelines.dora.deadlines import Calendar
+    from pipelines.dora.drafts import manifest
     from pipelines.dora.status import at_risk, delay_notice, incident_status
     from pipelines.dora.submissions import SubmissionError, of_incident, parse_time, read
     from pipelines.files import write_atomic
@@ -373,6 +375,8 @@ def dora_status(
     try:
         moment = parse_time(now) if now else datetime.now(UTC)
         submissions = read(dora_register(settings.warehouse))
+        # the latest version drafted of each incident's stage (reports/dora/manifest.jsonl)
+        drafted = {(e["incident_id"], e["stage"]): e["json"] for e in manifest(settings.reports / "dora")}
         incidents = _major_incidents(settings)
         if not incidents:
             typer.echo("No major incident in the months built.")
@@ -392,6 +396,8 @@ def dora_status(
                 typer.echo(f"  {s.deadline.stage.replace('_', ' '):<21} {STATE_WORDS[s.state]:<12} due {due}"
                            f"{moved}{sent}" if s.state != "not_required" else
                            f"  {s.deadline.stage.replace('_', ' '):<21} not required")
+                if file := drafted.get((incident["incident_id"], s.deadline.stage)):
+                    typer.echo(f"  {'':<21} draft {settings.reports / file}")
             for s in at_risk(stages, moment, timedelta(hours=within)) if delay_notices else []:
                 reference = next((r.reference for r in reversed(recorded) if r.reference), None)
                 target = delay_notices / f"{incident['incident_id']}-{s.deadline.stage}-delay.txt"

@@ -69,6 +69,11 @@ def test_every_demo_draft_validates_and_is_hashed_in_the_manifest(demo):
         assert list(schema.iter_errors(document)) == [], entry["json"]
         source = Source(facts[(entry["period"], entry["incident_id"])], profile, entry["stage"], None)
         assert validate(document, source) == [], entry["json"]
+    # the operator's listing names each stage's latest draft
+    status = run(demo, "dora", "status")
+    assert status.returncode == 0, status.stderr
+    latest = {(e["incident_id"], e["stage"]): e["json"] for e in entries if e["stage"] != "reclassified"}
+    assert all(f"draft reports/{file}" in status.stdout for file in latest.values())
 
 
 def test_the_demo_has_a_late_classified_cyber_incident_drafted(demo):
