@@ -290,7 +290,7 @@ def _enum_list(name: str, values: tuple[str, ...], description: str, nullable: b
 
 
 def _text(name: str, description: str, nullable: bool = True) -> Column:
-    return Column(name, Kind.TEXT, description, nullable=nullable, confidential=True)
+    return Column(name, Kind.TEXT, description, nullable=nullable)
 
 
 INCIDENT_DORA_DETAILS = Table(

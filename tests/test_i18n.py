@@ -166,8 +166,10 @@ def test_the_german_page_shows_every_figure_of_the_english_one_formatted_for_ger
     # the German PDF has the German figures of the page's summary
     text = subprocess.run(["pdftotext", "-layout", str(public / "de" / "report.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout.replace(NBSP, " ")
+    # pdftotext guesses word spaces from glyph gaps, and drops narrow ones ("2 d 5 h" can come out "2d5h")
+    squeezed = re.sub(r"\s+", "", text)
     for _, de_text in german.figures[:16]:
-        assert de_text.replace(NBSP, " ") in text
+        assert re.sub(r"\s+", "", de_text) in squeezed, de_text
 
 
 @pytest.mark.xdist_group("demo")

@@ -39,6 +39,7 @@ import holidays
 import pytest
 from landing_builder import valid_tables, write_landing
 
+from pipelines.definitions import MONTHLY_ASSETS
 from pipelines.defs.resources import make_resources
 from pipelines.materialize import materialize
 from pipelines.warehouse import connect
@@ -882,7 +883,7 @@ def seed_metrics() -> set[str]:
 # ---------------------------------------------------------------------------------------------------------------------
 
 # Everything but the analyst snapshot: staging, marts, metrics (with rolling 30 days) and their checks.
-EVERYTHING = dg.AssetSelection.all() - dg.AssetSelection.groups("publishing")
+EVERYTHING = MONTHLY_ASSETS - dg.AssetSelection.groups("publishing")
 PARTITIONED = dg.AssetSelection.key_prefixes("marts")
 
 

@@ -16,6 +16,7 @@ from pipelines.dora.document import REPORT_NAMES
 from pipelines.dora.status import major_incidents
 from pipelines.locations import dora_register
 from pipelines.marts import replace_partition
+from pipelines.periods import window
 from pipelines.warehouse import connect
 
 DRAFT_READS = {"pipelines/dora/drafts.py": PYTHON_MARTS["dora_reports"]}
@@ -61,13 +62,13 @@ def dora_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     period = period_of(context)
     profile = landing.profile()
     dora_dir, register = reports.directory / "dora", _register(warehouse)
-    now = _now()
-    found = []
+    now, (_, end) = _now(), window(period)
+    found, written, invalid = [], 0, 0
     with warehouse.connect() as con:
         drafted_before = {e["incident_id"] for e in drafts.manifest(dora_dir)}
         for incident, row in drafts.facts(con, period).items():
-            if row["is_major"]:
-                statuses = drafts.stages_to_draft(row, profile, register, now)
+            if row["is_major"]:  # as the month's end saw them, whenever the month is built
+                statuses = drafts.stages_to_draft(row, profile, register, end)
             elif incident in drafted_before:
                 statuses = [None]
             else:
@@ -75,18 +76,21 @@ def dora_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             for position, status in enumerate(statuses, start=1):
                 stage = status.deadline.stage if status else "reclassified"
                 draft = drafts.draft(row, period, stage, profile, dora_dir, register, now)
+                written += draft.outcome == "written"
+                invalid += draft.outcome == "invalid"
                 if draft.outcome == "invalid":
                     context.log.warning(f"{incident} {stage}: " + "; ".join(map(str, draft.errors)))
+                # drafted or invalid: whether this run wrote the version is not part of the month's data
                 found.append((period, incident, stage, position, status and status.deadline.due_at,
-                              status.state if status else None, status and status.sent_at, draft.outcome,
+                              status.state if status else None, status and status.sent_at,
+                              "invalid" if draft.outcome == "invalid" else "drafted",
                               draft.version, draft.path, draft.json_sha256, draft.pdf_sha256,
                               "; ".join(map(str, draft.errors)) or None))
         con.execute(f"CREATE OR REPLACE TEMP TABLE dora_report_rows ({COLUMNS})")
         if found:
             con.executemany(f"INSERT INTO dora_report_rows VALUES ({', '.join('?' * 13)})", found)
         count = replace_partition(con, "dora_reports", period, "SELECT * FROM dora_report_rows")
-    outcomes = [row[7] for row in found]
-    return dg.MaterializeResult(metadata={"rows": count, **{o: outcomes.count(o) for o in set(outcomes)}})
+    return dg.MaterializeResult(metadata={"rows": count, "written": written, "invalid": invalid})
 
 
 @dg.asset(

@@ -1,7 +1,9 @@
 """Drafting the DORA report files of a major incident: `reports/dora/<incident>/<stage>-vN.json` in the authorities'
 IR JSON and a readable PDF of the same fields beside it. A version is never overwritten: a draft whose JSON equals
 any earlier version of that stage writes nothing; a changed one is the next version. Every version is appended to
-`reports/dora/manifest.jsonl` with the hashes of both files."""
+`reports/dora/manifest.jsonl` with the hashes of both files; when each was drafted (the clock, not the data) goes to
+the drafting log beside the submissions register (`data/dora/drafts.jsonl`), out of reports/, whose bytes depend on
+the data only."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.dora import submissions
-from pipelines.dora.deadlines import Calendar, no_relief
+from pipelines.dora.deadlines import DATA_COLUMNS, Calendar, no_relief
 from pipelines.dora.document import REPORT_NAMES, SCHEMA_VERSION, FieldError, build, validate, value_at
 from pipelines.dora.fields import FIELDS, Source, empty
 from pipelines.dora.status import StageStatus, incident_status
@@ -26,6 +28,7 @@ from pipelines.sql import SqlFile
 
 FACTS = SqlFile("reports", "dora_report_facts")
 MANIFEST = "manifest.jsonl"
+DRAFTING_LOG = "drafts.jsonl"  # beside the submissions register
 # The states of a stage whose report is drafted: its clock has started (sent ones too: a later draft of a sent
 # report with changed data is what the entity would file now).
 DRAFTED_STATES = ("sent", "due", "overdue")
@@ -36,7 +39,7 @@ class Draft:
     incident: str
     stage: str
     period: str
-    outcome: str  # written, unchanged, invalid
+    outcome: str  # written, unchanged (an identical version exists), invalid (nothing written)
     errors: tuple[FieldError, ...] = ()
     version: int | None = None
     json_sha256: str | None = None
@@ -57,7 +60,15 @@ def latest_period(con: duckdb.DuckDBPyConnection, incident: str) -> str | None:
 
 
 def manifest(dora_dir: Path) -> list[dict]:
-    path = dora_dir / MANIFEST
+    return _lines(dora_dir / MANIFEST)
+
+
+def drafting_log(register: Path) -> list[dict]:
+    """When each version was drafted (data/dora/drafts.jsonl)."""
+    return _lines(register.parent / DRAFTING_LOG)
+
+
+def _lines(path: Path) -> list[dict]:
     if not path.is_file():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -81,6 +92,7 @@ def _write_new(path: Path, content: bytes) -> None:
 
 
 def _append(path: Path, entry: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as out:
         out.write(json.dumps(entry, sort_keys=True) + "\n")
         out.flush()
@@ -122,6 +134,9 @@ def draft(row: dict, period: str, stage: str, profile: Profile, dora_dir: Path, 
         "incident_id": incident, "stage": stage, "version": version, "period": period,
         "schema": SCHEMA_VERSION, "json": relative, "json_sha256": sha,
         "pdf": f"dora/{incident}/{pdf_path.name}", "pdf_sha256": _sha256(pdf),
+    })
+    _append(register.parent / DRAFTING_LOG, {
+        "incident_id": incident, "stage": stage, "version": version, "json_sha256": sha,
         "drafted_at": now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
     })
     return Draft(incident, stage, period, "written", (), version, sha, _sha256(pdf), relative)
@@ -133,10 +148,13 @@ def fingerprint(row: dict, stage: str, profile: Profile, register: Path) -> str:
 
 
 def stages_to_draft(row: dict, profile: Profile, register: Path, now: datetime) -> list[StageStatus]:
-    """The stages of a major incident whose clock has started, with their deadlines and states."""
+    """The stages of a major incident whose clock has started by `now`, with their deadlines and states as known
+    then (what was sent later is left out)."""
     authority = profile.dora_authority
     calendar = Calendar.of(authority.dora) if authority else no_relief()
     registered = submissions.submitted(register, row["incident_id"], authority.short_name) if authority else {}
+    registered = {stage: at for stage, at in registered.items() if at <= now}
+    row = {**row, **{column: None for column in DATA_COLUMNS.values() if row[column] and row[column] > now}}
     return [s for s in incident_status(row, registered, profile.classification, calendar, now)
             if s.state in DRAFTED_STATES]
 
