@@ -22,7 +22,7 @@ from pipelines.warehouse import connect
 DRAFT_READS = {"pipelines/dora/drafts.py": PYTHON_MARTS["dora_reports"]}
 COLUMNS = ("period VARCHAR, incident_id VARCHAR, stage VARCHAR, position INTEGER, due_at TIMESTAMPTZ, "
            "state VARCHAR, sent_at TIMESTAMPTZ, outcome VARCHAR, version INTEGER, json_file VARCHAR, "
-           "json_sha256 VARCHAR, pdf_sha256 VARCHAR, problems VARCHAR")
+           "json_sha256 VARCHAR, problems VARCHAR")
 
 incidents = dg.DynamicPartitionsDefinition(name="dora_incidents")
 incident_stages = dg.MultiPartitionsDefinition({
@@ -55,7 +55,8 @@ def _alert(profile, draft: drafts.Draft, status) -> None:
     description="The DORA report files of the period's major incidents: every stage whose clock has started "
                 "(reports/dora/<incident>/<stage>-vN.json and .pdf, a new version only when its content changed), "
                 "and a reclassification for an incident drafted as major that the month no longer finds major. "
-                "One row per incident and stage: due, state, file and hashes, or the ITS fields a draft lacks.",
+                "One row per incident and stage: due, state, file and the JSON's hash, or the ITS fields a draft "
+                "lacks.",
 )
 def dora_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource,
                  reports: ReportsResource) -> dg.MaterializeResult:
@@ -84,11 +85,11 @@ def dora_reports(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                 found.append((period, incident, stage, position, status and status.deadline.due_at,
                               status.state if status else None, status and status.sent_at,
                               "invalid" if draft.outcome == "invalid" else "drafted",
-                              draft.version, draft.path, draft.json_sha256, draft.pdf_sha256,
+                              draft.version, draft.path, draft.json_sha256,
                               "; ".join(map(str, draft.errors)) or None))
         con.execute(f"CREATE OR REPLACE TEMP TABLE dora_report_rows ({COLUMNS})")
         if found:
-            con.executemany(f"INSERT INTO dora_report_rows VALUES ({', '.join('?' * 13)})", found)
+            con.executemany(f"INSERT INTO dora_report_rows VALUES ({', '.join('?' * 12)})", found)
         count = replace_partition(con, "dora_reports", period, "SELECT * FROM dora_report_rows")
     return dg.MaterializeResult(metadata={"rows": count, "written": written, "invalid": invalid})
 
