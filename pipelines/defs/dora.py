@@ -146,13 +146,15 @@ def dora_major_incidents(context: dg.SensorEvaluationContext, warehouse: Warehou
         con = connect(warehouse.path, read_only=True)
     except Exception as error:  # a run is writing the warehouse: look again at the next tick
         return dg.SkipReason(f"warehouse busy or missing: {error}")
-    requests, new = [], []
+    requests, new, facts_of = [], [], {}
     known = set(context.instance.get_dynamic_partitions(incidents.name))
     try:
         for incident in major_incidents(con):
             incident_id = incident["incident_id"]
             period = drafts.latest_period(con, incident_id)
-            row = drafts.facts(con, period)[incident_id]
+            if period not in facts_of:  # one query a month, not one an incident
+                facts_of[period] = drafts.facts(con, period)
+            row = facts_of[period][incident_id]
             if incident_id not in known:
                 new.append(incident_id)
             for status in drafts.stages_to_draft(row, profile, register, now):
