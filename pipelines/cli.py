@@ -287,6 +287,39 @@ def receipt_verify(
         typer.echo(f"  account: {account} (its commitment matches)")
 
 
+@receipt_app.command("issue")
+def receipt_issue(
+    ctx: typer.Context,
+    period: Annotated[str, typer.Argument(help="The month, YYYY-MM.")],
+    claims: Annotated[list[str] | None, typer.Argument(help="The claims whose receipts to write.")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every claim of the month (for a month of thousands, not "
+                                                      "millions).")] = False,
+    version: Annotated[int | None, typer.Option(help="The version (default: the latest published).")] = None,
+    out: Annotated[Path, typer.Option(help="The folder the receipts are written into, <claim>.json.")] = Path("."),
+) -> None:
+    """Write claimants' receipts from the version's receipt store (the back office's; docs/RECEIPTS.md)."""
+    from pipelines.defs.resources import make_resources
+    from pipelines.publication import latest_version
+    from pipelines.receipt_store import STORE_FILE, Store, write_receipt_files
+    from pipelines.receipts import ReceiptError
+
+    settings: Settings = ctx.obj
+    period = _month(period)
+    if not claims and not every:
+        _fail("name the claims, or --all")
+    version = version or latest_version(settings.reports, period)
+    if not version:
+        _fail(f"{period}: no published version in {settings.reports}")
+    reports = make_resources(str(settings.landing), str(settings.warehouse), settings.profile,
+                             str(settings.reports))["reports"]
+    try:
+        with Store(reports.receipts_dir(period, version) / STORE_FILE) as store:
+            written = write_receipt_files(store, store.claims() if every else claims, version, out)
+    except ReceiptError as exc:
+        _fail(f"{period} v{version}: {exc}")
+    typer.echo(f"{len(written)} receipts of {period} v{version} written into {out}")
+
+
 dora_app = typer.Typer(no_args_is_help=True, help="DORA major-incident reports: what is due when, and what was sent.")
 app.add_typer(dora_app, name="dora")
 

@@ -35,9 +35,13 @@ def encode_sums(sums: tuple[int, ...]) -> bytes:
         raise ProofError(f"sums {sums} are not all unsigned 128-bit integers") from None
 
 
+def leaf_hash(data: bytes) -> bytes:
+    return hashlib.sha256(LEAF_PREFIX + data).digest()
+
+
 def leaf(data: bytes, sums: tuple[int, ...] = ()) -> Node:
     encode_sums(sums)
-    return Node(hashlib.sha256(LEAF_PREFIX + data).digest(), tuple(sums))
+    return Node(leaf_hash(data), tuple(sums))
 
 
 def parent(left: Node, right: Node) -> Node:

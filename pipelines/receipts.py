@@ -18,8 +18,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
-from pathlib import Path
+from decimal import Context, Decimal
 
 from pipelines import merkle
 from pipelines.timestamps import iso_utc
@@ -95,21 +94,31 @@ def decimal_text(amount: int, scale: int) -> str:
     return f"{whole}.{fraction:0{scale}d}"
 
 
+_EXACT = Context(prec=60)  # normalize() rounds to the context's precision: the default 28 digits cut DECIMAL(38, 18)
+
+
 def _amount(value: Decimal | None) -> str | None:
     if value is None:
         return None
-    text = format(value.normalize(), "f")
+    text = format(value.normalize(_EXACT), "f")
     return text if text != "-0" else "0"
 
 
 def claim_sums(data: dict) -> dict[str, int]:
-    """What one claim adds to each field, from its leaf data: a decision counted once when decided in the month,
-    its payouts of the month, and what they were worth in USD (in all, and paid by the insurance fund)."""
-    sums = {f"claims_{d}": int(data["decided_in_period"] and data["decision"] == d) for d in DECISIONS}
-    sums["payouts"] = len(data["payouts"])
+    """What one claim adds to each field, from its leaf data."""
     paid = [(parse_sum(p["usd"], USD), p["funding_source"]) for p in data["payouts"]]
-    sums["compensation_paid_usd"] = sum(usd for usd, _ in paid)
-    sums["compensation_paid_insurance_fund_usd"] = sum(usd for usd, source in paid if source == INSURANCE_FUND)
+    return sums_of(data["decided_in_period"], data["decision"], len(paid), sum(usd for usd, _ in paid),
+                   sum(usd for usd, source in paid if source == INSURANCE_FUND))
+
+
+def sums_of(decided_in_period: bool, decision: str | None, payouts: int, paid_units: int,
+            paid_units_insurance_fund: int) -> dict[str, int]:
+    """What one claim adds to each field: a decision counted once when decided in the month, its payouts of the
+    month, and what they were worth in USD units of 10^-12 (in all, and paid by the insurance fund)."""
+    sums = {f"claims_{d}": int(bool(decided_in_period) and decision == d) for d in DECISIONS}
+    sums["payouts"] = payouts
+    sums["compensation_paid_usd"] = paid_units
+    sums["compensation_paid_insurance_fund_usd"] = paid_units_insurance_fund
     return sums
 
 
@@ -132,10 +141,19 @@ class MonthKey:
     """HMAC-SHA256 derivations from the secret, separated by month (so months cannot be linked) and by purpose."""
 
     def __init__(self, secret: bytes, period: str):
-        self._key = hmac.digest(secret, b"transparency-receipts/1 " + period.encode(), "sha256")
+        key = hmac.digest(secret, b"transparency-receipts/1 " + period.encode(), "sha256")
+        # HMAC (RFC 2104) with the key's inner and outer hash states computed once: the same digests as
+        # hmac.digest(key, message, "sha256"), at less than half the cost (a month derives millions).
+        block = key.ljust(64, b"\x00")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
     def derive(self, *labels: str) -> bytes:
-        return hmac.digest(self._key, "\x00".join(labels).encode("utf-8"), "sha256")
+        inner = self._inner.copy()
+        inner.update("\x00".join(labels).encode("utf-8"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
 
     def number(self, *labels: str) -> int:
         return int.from_bytes(self.derive(*labels), "big")
@@ -216,6 +234,17 @@ def leaves_of(claims: Iterable[dict], period: str, secret: bytes, fields: list[F
     return leaves
 
 
+def root_record(period: str, fields: list[Field], root: merkle.Node) -> dict:
+    """The public root: hash, fields and sums (no size: with few claims it would tell how many)."""
+    return {
+        "format": ROOT_FORMAT,
+        "period": period,
+        "hash": root.hash.hex(),
+        "fields": [{"name": f.name, "scale": f.scale} for f in fields],
+        "sums": sums_text(dict(zip((f.name for f in fields), root.sums)), fields),
+    }
+
+
 @dataclass(frozen=True)
 class Tree:
     period: str
@@ -228,87 +257,91 @@ class Tree:
         return self.levels[-1][0]
 
     def record(self) -> dict:
-        """The public root: hash, fields and sums (no size: with few claims it would tell how many)."""
-        return {
-            "format": ROOT_FORMAT,
-            "period": self.period,
-            "hash": self.root.hash.hex(),
-            "fields": [{"name": f.name, "scale": f.scale} for f in self.fields],
-            "sums": sums_text(dict(zip((f.name for f in self.fields), self.root.sums)), self.fields),
-        }
+        return root_record(self.period, self.fields, self.root)
 
     def receipts(self, version: int) -> dict[str, dict]:
         """claim_id -> its receipt: its leaves (by part) with their paths, under this root and version."""
         record = self.record()
-        names = [f.name for f in self.fields]
-
-        @functools.cache
-        def written(node: merkle.Node) -> dict:  # a node is on the paths of many leaves: written once
-            return {"hash": node.hash.hex(), "sums": sums_text(dict(zip(names, node.sums)), self.fields)}
-
+        written = functools.cache(lambda node: node_record(node, self.fields))  # a node is on many paths
         by_claim: dict[str, list[dict]] = {}
         for index, leaf in enumerate(self.leaves):
             path = merkle.inclusion_path(self.levels, index)
             by_claim.setdefault(leaf.claim_id, []).append(
                 {"index": index, "leaf": leaf.data, "path": [written(n) for n in path]})
-        return {claim: {"format": RECEIPT_FORMAT, "period": self.period, "version": version,
-                        "root": {k: record[k] for k in ("hash", "fields", "sums")}, "tree_size": len(self.leaves),
-                        "claim": claim, "leaves": sorted(entries, key=lambda e: e["leaf"]["part"])}
+        return {claim: receipt(record, version, len(self.leaves), claim, entries)
                 for claim, entries in by_claim.items()}
+
+
+def node_record(node: merkle.Node, fields: list[Field]) -> dict:
+    """A node of a receipt's path as the format writes it."""
+    return {"hash": node.hash.hex(), "sums": sums_text(dict(zip((f.name for f in fields), node.sums)), fields)}
+
+
+def receipt(root_record: dict, version: int, tree_size: int, claim: str, entries: list[dict]) -> dict:
+    """A claim's receipt: its leaves ({index, leaf, path}, any order) under the root `root_record` (Tree.record)."""
+    return {"format": RECEIPT_FORMAT, "period": root_record["period"], "version": version,
+            "root": {k: root_record[k] for k in ("hash", "fields", "sums")}, "tree_size": tree_size,
+            "claim": claim, "leaves": sorted(entries, key=lambda e: e["leaf"]["part"])}
+
+
+def empty_month_leaf(period: str, fields: list[Field]) -> merkle.Node:
+    """The single leaf of a month without a claim decided or paid, so that it still has a root."""
+    return merkle.leaf(canonical({"period": period, "claims": 0}), tuple(0 for _ in fields))
 
 
 def build_tree(claims: list[dict], period: str, secret: bytes, fields: list[Field]) -> Tree:
     """The month's tree. A month without a claim decided or paid has a single empty leaf, so it still has a root."""
     leaves = leaves_of(claims, period, secret, fields)
     nodes = ([node_of(leaf.data, fields) for leaf in leaves]
-             or [merkle.leaf(canonical({"period": period, "claims": 0}), tuple(0 for _ in fields))])
+             or [empty_month_leaf(period, fields)])
     return Tree(period, fields, leaves, merkle.levels(nodes))
 
 
-def totals(tree: Tree) -> dict[str, Decimal]:
-    """Every field added up over the claims' own data (not through the tree's sums), in the metric's units."""
-    out = dict.fromkeys((f.name for f in FIELDS), 0)
+@dataclass
+class Counted:
+    """The claims of a tree added up over their own data (not through the tree's sums): each field's total in
+    units of 10^-scale (the withheld fields too), and the claims decided in the month."""
+
+    totals: dict[str, int]
+    decided: int = 0
+
+    @classmethod
+    def zero(cls) -> Counted:
+        return cls(dict.fromkeys((f.name for f in FIELDS), 0))
+
+    def add(self, sums: dict[str, int], decided_in_period: bool) -> None:
+        for name, value in sums.items():
+            self.totals[name] += value
+        self.decided += bool(decided_in_period)
+
+
+def counted(tree: Tree) -> Counted:
+    out = Counted.zero()
     for leaf in tree.leaves:
         if leaf.data["part"] == 0:
-            for name, value in claim_sums(leaf.data).items():
-                out[name] += value
-    return {f.name: Decimal(out[f.name]).scaleb(-f.scale) for f in FIELDS}
+            out.add(claim_sums(leaf.data), leaf.data["decided_in_period"])
+    return out
 
 
-def root_problems(tree: Tree, metrics: dict[str, Decimal | None]) -> list[dict]:
-    """Where the root or the claims it commits to disagree with period_metrics: each field's total over the claims
-    (withheld fields too), each committed field's root sum, and the claims decided."""
+def root_problems(record: dict, claims: Counted, metrics: dict[str, Decimal | None]) -> list[dict]:
+    """Where the root `record` (Tree.record) or the claims it commits to disagree with period_metrics: each field's
+    total over the claims (withheld fields too), each committed field's root sum, and the claims decided."""
     problems = []
-    expected = {name: metrics.get(name) or Decimal(0) for name in (f.name for f in FIELDS)}
-    for name, total in totals(tree).items():
-        if total != expected[name]:
-            problems.append({"field": name, "where": "claims", "found": str(total), "period_metrics":
-                             str(expected[name])})
-    for field, value in zip(tree.fields, tree.root.sums):
-        found = Decimal(value).scaleb(-field.scale)
-        if found != expected[field.name]:
-            problems.append({"field": field.name, "where": "root", "found": str(found),
+    expected = {f.name: metrics.get(f.name) or Decimal(0) for f in FIELDS}
+    for field in FIELDS:
+        total = Decimal(claims.totals[field.name]).scaleb(-field.scale)
+        if total != expected[field.name]:
+            problems.append({"field": field.name, "where": "claims", "found": str(total),
                              "period_metrics": str(expected[field.name])})
-    decided = sum(1 for leaf in tree.leaves if leaf.data["part"] == 0 and leaf.data["decided_in_period"])
-    if Decimal(decided) != (metrics.get("claims_decided") or 0):
-        problems.append({"field": "claims_decided", "where": "claims", "found": str(decided),
+    for field in record["fields"]:
+        found = Decimal(record["sums"][field["name"]])
+        if found != expected[field["name"]]:
+            problems.append({"field": field["name"], "where": "root", "found": str(found),
+                             "period_metrics": str(expected[field["name"]])})
+    if Decimal(claims.decided) != (metrics.get("claims_decided") or 0):
+        problems.append({"field": "claims_decided", "where": "claims", "found": str(claims.decided),
                          "period_metrics": str(metrics.get("claims_decided"))})
     return problems
-
-
-def write_receipts(tree: Tree, version: int, folder: Path) -> int:
-    """One JSON file per claim, <claim_id>.json, into `folder` (a new folder)."""
-    folder.mkdir(parents=True)
-    receipts = tree.receipts(version)
-    for claim, receipt in receipts.items():
-        # compact: a receipt is read by programs, and a month may have a million of them
-        (folder / f"{_file_name(claim)}.json").write_text(json.dumps(receipt, separators=(",", ":")) + "\n",
-                                                          encoding="utf-8")
-    return len(receipts)
-
-
-def _file_name(claim_id: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in claim_id)
 
 
 # --- verification ------------------------------------------------------------------------------------------------
@@ -404,21 +437,16 @@ def _verify(receipt: dict, published_root: dict | None, account: str | None) -> 
 # --- the month's tree from the warehouse ---------------------------------------------------------------------------
 
 
-def tree_for_month(con, period: str, secret: bytes) -> tuple[Tree, dict[str, Decimal | None]]:
-    """The month's tree from the warehouse (sql/reports/receipt_claims.sql), with the fields its public report
-    publishes, and the month's period_metrics it must add up to."""
+def month_fields(con, period: str) -> tuple[list[Field], dict[str, Decimal | None]]:
+    """The fields of the month's tree (those its public report publishes) and the month's period_metrics it must
+    add up to."""
     from pipelines.marts import query
     from pipelines.sql import SqlFile
 
-    def records(relation) -> list[dict]:
-        columns = [d[0] for d in relation.description]
-        return [dict(zip(columns, row)) for row in relation.fetchall()]
-
-    claims = records(query(con, SqlFile("reports", "receipt_claims"), period))
     metrics = dict(con.execute("SELECT metric, value FROM marts.period_metrics WHERE period = ?", [period]).fetchall())
     small_cell = dict(con.execute("SELECT metric, small_cell FROM staging.metric_definitions").fetchall())
     k = con.execute("SELECT small_cell_k FROM staging.entity").fetchone()[0]
-    withheld = {row["decision"] for row in records(query(con, SqlFile("reports", "public_compensation_decisions"),
-                                                         period)) if row["suppressed"]}
-    fields = committed_fields(metrics, small_cell, k, withheld)
-    return build_tree(claims, period, secret, fields), metrics
+    decisions = query(con, SqlFile("reports", "public_compensation_decisions"), period)
+    columns = [d[0] for d in decisions.description]
+    withheld = {row["decision"] for row in (dict(zip(columns, r)) for r in decisions.fetchall()) if row["suppressed"]}
+    return committed_fields(metrics, small_cell, k, withheld), metrics

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from receipt_example import example_tree
 
 from pipelines import merkle
-from pipelines.receipts import FIELDS, ReceiptError, root_problems, tree_for_month, verify_receipt
+from pipelines.receipts import FIELDS, ReceiptError, month_fields, root_problems, verify_receipt
 
 # The demo of conftest.py, shared with the other modules of the group, on one worker.
 pytestmark = pytest.mark.xdist_group("demo")
@@ -34,8 +34,20 @@ pytestmark = pytest.mark.xdist_group("demo")
 SECRET = b"northwind-demo-receipts (not a secret)"
 
 
-def receipts_of(demo: Path, period: str) -> list[Path]:
-    return sorted((demo / "data" / "confidential" / "receipts" / period / "v1").glob("*.json"))
+@pytest.fixture(scope="module")
+def issued(demo: Path, tmp_path_factory) -> dict[str, Path]:
+    """Every claim's receipt of every demo month, issued from the version's store as the back office does."""
+    folders = {}
+    for period in MONTHS:
+        folders[period] = tmp_path_factory.mktemp(f"receipts-{period}")
+        done = run(demo, "receipt", "issue", period, "--all", "--out", str(folders[period]))
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith(f"{len(list(folders[period].glob('*.json')))} receipts of {period} v1")
+    return folders
+
+
+def receipts_of(issued: dict[str, Path], period: str) -> list[Path]:
+    return sorted(issued[period].glob("*.json"))
 
 
 def standalone(demo: Path):
@@ -53,11 +65,11 @@ def root_of(demo: Path, period: str) -> dict:
 # --- the root and its receipts ---------------------------------------------------------------------------------
 
 
-def test_every_receipt_of_every_month_verifies_with_both_verifiers(demo: Path):
+def test_every_receipt_of_every_month_verifies_with_both_verifiers(demo: Path, issued):
     published = standalone(demo)
     for period in MONTHS:
         root = root_of(demo, period)
-        receipts = receipts_of(demo, period)
+        receipts = receipts_of(issued, period)
         with duckdb.connect(str(demo / "data" / "warehouse.duckdb"), read_only=True) as con:
             expected_claims = con.execute(
                 "SELECT count(DISTINCT claim_id) FROM staging.compensation_claims c WHERE strftime(decided_at AT TIME "
@@ -70,9 +82,9 @@ def test_every_receipt_of_every_month_verifies_with_both_verifiers(demo: Path):
             assert published.verify(receipt, root)[0].startswith(f"Claim {receipt['claim']} is counted")
 
 
-def test_the_cli_and_the_stdlib_verifier_print_what_a_receipt_proves(demo: Path):
+def test_the_cli_and_the_stdlib_verifier_print_what_a_receipt_proves(demo: Path, issued):
     period = MONTHS[-1]
-    path = next(p for p in receipts_of(demo, period) if json.loads(p.read_text())["leaves"][0]["leaf"]["payouts"])
+    path = next(p for p in receipts_of(issued, period) if json.loads(p.read_text())["leaves"][0]["leaf"]["payouts"])
     receipt = json.loads(path.read_text())
     leaf = receipt["leaves"][0]["leaf"]
     with duckdb.connect(str(demo / "data" / "warehouse.duckdb"), read_only=True) as con:
@@ -117,8 +129,8 @@ def _targets(receipt: dict) -> list[tuple[list, str]]:
 
 
 @pytest.fixture(scope="module")
-def sample_receipts(demo: Path) -> list[dict]:
-    paths = receipts_of(demo, MONTHS[-1])
+def sample_receipts(issued) -> list[dict]:
+    paths = receipts_of(issued, MONTHS[-1])
     return [json.loads(p.read_text()) for p in random.Random(16).sample(paths, 8)]
 
 
@@ -162,11 +174,13 @@ def test_a_tampered_payout_fails_the_blocking_check_and_nothing_is_published(dem
         con.execute("UPDATE marts.compensation_payouts SET amount_usd = amount_usd + 1 WHERE period = ? AND "
                     "payout_id = (SELECT min(payout_id) FROM marts.compensation_payouts WHERE period = ?)",
                     [period, period])
+    from pipelines.defs.receipts import build_tree_file
     from pipelines.warehouse import connect
 
     with connect(work / "data" / "warehouse.duckdb", read_only=True) as con:
-        tree, metrics = tree_for_month(con, period, SECRET)
-    problems = root_problems(tree, metrics)
+        fields, metrics = month_fields(con, period)
+        tree = build_tree_file(con, period, SECRET, fields, tmp_path / "tree.duckdb")
+    problems = root_problems(tree.record, tree.claims, metrics)
     assert {(p["field"], p["where"]) for p in problems} >= {("compensation_paid_usd", "root"),
                                                             ("compensation_paid_usd", "claims")}
 
@@ -206,7 +220,7 @@ def test_the_worked_example_of_the_spec_is_what_the_code_builds():
         assert tree.levels[level][index].hash.hex() in spec, (level, index)
 
 
-def test_no_public_file_holds_a_salt_an_account_or_a_receipt(demo: Path):
+def test_no_public_file_holds_a_salt_an_account_or_a_receipt(demo: Path, issued):
     reports = demo / "reports"
     # Not the regulators' outboxes and reports, nor the analysts' snapshot and its Parquet export.
     public = [p for p in reports.rglob("*") if p.is_file()
@@ -215,7 +229,7 @@ def test_no_public_file_holds_a_salt_an_account_or_a_receipt(demo: Path):
     assert any(p.name == "compensation_root.json" for p in public) and (reports / "log" / "latest.json") in public
     secrets = set()
     for period in MONTHS:
-        for path in receipts_of(demo, period):
+        for path in receipts_of(issued, period):
             leaf = json.loads(path.read_text())["leaves"][0]["leaf"]
             secrets |= {leaf["salt"].encode(), leaf["account"].encode()}
     with duckdb.connect(str(demo / "data" / "warehouse.duckdb"), read_only=True) as con:

@@ -2,19 +2,18 @@
 archive, and the analyst snapshot."""
 
 import json
-import os
 import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines import publication_log
 from pipelines.defs.lineage import sql_deps
 from pipelines.defs.partitions import monthly, period_of
-from pipelines.defs.receipts import secret_of
+from pipelines.defs.receipts import build_tree_file, secret_of
 from pipelines.defs.reports import build_stamp, metrics_digest, write_stamp
 from pipelines.defs.resources import LandingResource, ReportsResource, WarehouseResource
-from pipelines.files import replace_dir
 from pipelines.publication import (
     Content,
     Signature,
@@ -27,7 +26,8 @@ from pipelines.publication import (
     version_dir,
     versions,
 )
-from pipelines.receipts import tree_for_month, write_receipts
+from pipelines.receipt_store import STORE_FILE, Store
+from pipelines.receipts import month_fields
 from pipelines.reports.feed import write_feed
 from pipelines.reports.render import write_archive
 from pipelines.signing import signing_key
@@ -96,22 +96,28 @@ def period_publication(
 
 def write_version_receipts(reports: ReportsResource, warehouse: WarehouseResource, period: str, version: int,
                            secret: bytes) -> int:
-    """The back office's receipts of a version, once (into a temporary folder renamed into place): rebuilt from
-    the warehouse, and written only if that gives the root the version published."""
+    """The back office's receipt store of a version, once: the month's tree built beside the build (or rebuilt
+    from the warehouse when it is not there), moved into place only if it gives the root the version published.
+    Returns how many claims it holds."""
     folder = reports.receipts_dir(period, version)
-    if folder.exists():
-        return sum(1 for _ in folder.glob("*.json"))
-    published = read_manifest(version_dir(reports.directory, period, version))["compensation_root"]
-    with warehouse.connect() as con:
-        tree, _ = tree_for_month(con, period, secret)
-    if tree.record() != published:
-        raise dg.Failure(f"{period} v{version}: the warehouse now gives another compensation root than the one "
-                         "published; its receipts are not written (publish the month again first)")
-    temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
-    shutil.rmtree(temporary, ignore_errors=True)
-    count = write_receipts(tree, version, temporary)
-    replace_dir(temporary, folder)
-    return count
+    if not (folder / STORE_FILE).exists():
+        published = read_manifest(version_dir(reports.directory, period, version))["compensation_root"]
+        built = reports.compensation_tree(period)
+        if not built.exists() or _root_of(built) != published:
+            with warehouse.connect() as con:
+                build_tree_file(con, period, secret, month_fields(con, period)[0], built)
+            if _root_of(built) != published:
+                raise dg.Failure(f"{period} v{version}: the warehouse now gives another compensation root than the "
+                                 "one published; its receipts are not written (publish the month again first)")
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.move(built, folder / STORE_FILE)
+    with Store(folder / STORE_FILE) as store:
+        return store.claim_count()
+
+
+def _root_of(store: Path) -> dict:
+    with Store(store) as opened:
+        return opened.record
 
 
 @dg.asset(

@@ -1,8 +1,11 @@
 """The month's compensation root (pipelines/receipts.py), checked against period_metrics before any report is
-rendered from it. The receipts themselves are written at publication, when the version is known."""
+rendered from it. Its tree is kept beside the build (pipelines/receipt_store.py) and becomes the version's receipt
+store at publication, when the version is known."""
 
 import json
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 
@@ -14,7 +17,8 @@ from pipelines.defs.resources import LandingResource, ReportsResource, Warehouse
 from pipelines.files import write_atomic
 from pipelines.profile import ProfileError
 from pipelines.publication import staged_inputs
-from pipelines.receipts import root_problems, tree_for_month
+from pipelines.receipt_store import build_store
+from pipelines.receipts import month_fields, root_problems
 from pipelines.reports.i18n import N_
 from pipelines.sql import SqlFile
 
@@ -54,19 +58,33 @@ def compensation_root(context: dg.AssetExecutionContext, landing: LandingResourc
     period = period_of(context)
     secret = secret_of(landing)
     with warehouse.connect() as con:
-        tree, metrics = tree_for_month(con, period, secret)
-        problems = root_problems(tree, metrics)
+        fields, metrics = month_fields(con, period)
+        tree = build_tree_file(con, period, secret, fields, reports.compensation_tree(period))
+        problems = root_problems(tree.record, tree.claims, metrics)
         record_check(con, period, KEY.to_user_string(), ROOT_CHECK, dg.AssetCheckSeverity.ERROR.value, len(problems),
                      ROOT_CHECK_DESCRIPTION)
         inputs = staged_inputs(con)
-    record = tree.record()
-    write_atomic(reports.compensation_root(period), json.dumps({"root": record, "inputs": inputs}, indent=1) + "\n")
+    write_atomic(reports.compensation_root(period), json.dumps({"root": tree.record, "inputs": inputs}, indent=1)
+                 + "\n")
     yield dg.MaterializeResult(asset_key=KEY, metadata={
-        "hash": record["hash"], "leaves": len(tree.leaves), "fields": [f.name for f in tree.fields]})
+        "hash": tree.record["hash"], "leaves": tree.size, "fields": [f.name for f in fields]})
     yield dg.AssetCheckResult(asset_key=KEY, check_name=ROOT_CHECK, passed=not problems,
                               severity=dg.AssetCheckSeverity.ERROR,
                               metadata={"failures": len(problems),
                                         "examples": dg.MetadataValue.json(problems[:MAX_FAILURES_SHOWN])})
+
+
+def build_tree_file(con, period: str, secret: bytes, fields, target: Path):
+    """The month's receipt store built into `target`, replaced in one step (a reader never sees half a store)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        summary = build_store(con, period, secret, fields, temporary)
+        temporary.replace(target)
+    finally:
+        temporary.unlink(missing_ok=True)
+        temporary.with_name(temporary.name + ".wal").unlink(missing_ok=True)
+    return summary
 
 
 defs = dg.Definitions(assets=[compensation_root])

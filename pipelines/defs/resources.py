@@ -67,9 +67,13 @@ class ReportsResource(dg.ConfigurableResource):
         """Beside the build folder: the month's compensation root and the inputs it was built from."""
         return Path(self.build_path) / f"{period}.compensation_root.json"
 
+    def compensation_tree(self, period: str) -> Path:
+        """Beside the build folder: the month's receipt store (pipelines/receipt_store.py), confidential."""
+        return Path(self.build_path) / f"{period}.compensation_tree.duckdb"
+
     def receipts_dir(self, period: str, version: int) -> Path:
-        """The back office's receipts of a version: confidential, beside the warehouse and outside reports/, so
-        that nothing published points to them."""
+        """The back office's receipt store of a version (tree.duckdb, `transparency receipt issue`): confidential,
+        beside the warehouse and outside reports/, so that nothing published points to them."""
         return Path(self.build_path).parent / "confidential" / "receipts" / period / f"v{version}"
 
     @property
