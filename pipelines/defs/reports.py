@@ -55,6 +55,13 @@ def compensation_root_of(reports: ReportsResource, period: str, inputs: list[dic
     return built["root"]
 
 
+def _holds(folder: Path, sources) -> bool:
+    """Whether `folder` holds every file of `sources` as written and every PDF."""
+    return (all((folder / name).is_file() for name in sources.pdfs)
+            and all((folder / name).is_file() and hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+                    for name, digest in sources.digests().items() if name in sources.files))
+
+
 class ReportsConfig(dg.Config):
     reason: str = LATE_DATA  # why a restated month's figures changed, as its corrections entry says
 
@@ -64,6 +71,7 @@ def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period
     else the next — and, when it is new, render it into the build folder (a temporary folder renamed into place)
     and stamp it."""
     out, stamp = reports.build_dir(period), build_stamp(reports, period)
+    previous_build = json.loads(stamp.read_text()) if stamp.exists() else {}
     stamp.unlink(missing_ok=True)
     latest = latest_version(reports.directory, period)
     with warehouse.connect() as con:
@@ -87,14 +95,16 @@ def build_reports(warehouse: WarehouseResource, reports: ReportsResource, period
     if version != max(latest, 1):
         log = corrections(reports.directory, period, version, metrics, reason)
         sources = sources_as(version, log)
-    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    shutil.rmtree(temporary, ignore_errors=True)
-    write_period(sources, temporary)
-    shutil.rmtree(out, ignore_errors=True)
-    temporary.rename(out)
     content = Content(inputs, metrics, sources.digests())  # of the version rendered, its own number and log
     record = {"version": version, "new": True, "metrics": metrics_digest(metrics), "corrections": log,
               "content": asdict(content), "renderer": renderer()}
+    # A run that stopped before publishing (a crash, a failed upload) left this very build: it is not laid out again
+    if not (previous_build == json.loads(json.dumps(record, sort_keys=True)) and _holds(out, sources)):
+        temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        shutil.rmtree(temporary, ignore_errors=True)
+        write_period(sources, temporary)
+        shutil.rmtree(out, ignore_errors=True)
+        temporary.rename(out)
     write_stamp(stamp, record)
     return {"version": version, "new_version": True, "path": str(out), "renderer": str(record["renderer"])}
 

@@ -50,6 +50,10 @@ PUBLIC_ASSETS = ("report.css", "fonts/Inter-Regular.otf", "fonts/Inter-SemiBold.
                  "fonts/LICENSE-Inter.txt")
 
 
+# Below this much HTML in all, a version's PDFs are laid out one after the other in this process: starting a
+# process to lay out each (importing WeasyPrint again) costs more than it saves on a month of a few pages.
+PARALLEL_LAYOUT_HTML = 2_000_000
+
 # Up to this many incidents in a month, the regulator report prints every incident's texts and the classification
 # detail of every incident meeting a criterion; above it (an exchange-scale month) only the major incidents', the
 # rest being in the attached tables: a 500-page register helps no reader.
@@ -353,7 +357,11 @@ def write_period(sources: PeriodSources, out_dir: Path) -> None:
     for name, content in sources.files.items():
         (out_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (out_dir / name).write_bytes(content)
-    # The PDFs are laid out side by side, one process each (WeasyPrint is single-threaded and holds the GIL).
+    if sum(len(source.html) for source in sources.pdfs.values()) < PARALLEL_LAYOUT_HTML:
+        for name, source in sources.pdfs.items():
+            source.render(out_dir / name)
+        return
+    # Long PDFs are laid out side by side, one process each (WeasyPrint is single-threaded and holds the GIL).
     # Spawned, not forked: the parent may hold DuckDB's threads.
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
         jobs = [pool.submit(source.render, out_dir / name) for name, source in sources.pdfs.items()]
