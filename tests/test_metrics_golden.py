@@ -883,8 +883,9 @@ def seed_metrics() -> set[str]:
 # Materialisation (once per scenario and module)
 # ---------------------------------------------------------------------------------------------------------------------
 
-# Everything but the analyst snapshot: staging, marts, metrics (with rolling 30 days) and their checks.
-EVERYTHING = MONTHLY_ASSETS - dg.AssetSelection.groups("publishing")
+# What the figures are: staging, marts, metrics (with rolling 30 days) and their checks; not the reports rendered
+# from them (tests/test_reports.py) nor their publication.
+EVERYTHING = MONTHLY_ASSETS - dg.AssetSelection.groups("reports", "publishing")
 PARTITIONED = dg.AssetSelection.key_prefixes("marts")
 
 
