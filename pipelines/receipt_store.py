@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +53,7 @@ STORE_FORMAT = "transparency-receipt-store/1"
 STORE_FILE = "tree.duckdb"  # a version's store, in its receipts folder
 BATCH = 100_000  # claims read from the warehouse at a time
 STORE_MEMORY = "1GB"
+SMALL_TREE = 100_000  # leaves: a store this small is read whole to issue receipts
 HASH = 32
 
 
@@ -66,17 +70,16 @@ def build_store(con: duckdb.DuckDBPyConnection, period: str, secret: bytes, fiel
                 target: Path) -> StoreSummary:
     """Build the month's tree from the warehouse (`con`, read only) into the file `target`."""
     target.unlink(missing_ok=True)
-    key = MonthKey(secret, period)
     file = SqlFile("reports", "receipt_claims")
     claims = con.execute(file.text, prepare(con, file, period))
-    writer = _LeafWriter(period, key, fields)
+    counted = Counted.zero()
     # Beside the warehouse's own buffer pool (3 GB): the sort of the leaves spills to disk rather than grow
     with duckdb.connect(str(target), config={"memory_limit": STORE_MEMORY}) as store:
         store.execute("CREATE TABLE claims (claim VARCHAR, parts INTEGER, head VARCHAR, tail VARCHAR)")
         # unsorted: a temporary table, so that the file holds the leaves once, in their order
         store.execute("CREATE TEMP TABLE unsorted (order_key BLOB, claim VARCHAR, part INTEGER, node BLOB)")
-        while batch := claims.fetchmany(BATCH):
-            claim_rows, leaf_rows = writer.batch(batch)
+        for claim_rows, leaf_rows, batch_counted in _leaf_batches(claims, period, secret, fields):
+            counted.merge(batch_counted)
             store.register("claim_batch", claim_rows)
             store.register("leaf_batch", leaf_rows)
             store.execute("INSERT INTO claims SELECT * FROM claim_batch")
@@ -96,7 +99,32 @@ def build_store(con: duckdb.DuckDBPyConnection, period: str, secret: bytes, fiel
         record = root_record(period, fields, root)
         store.execute("CREATE TABLE root (format VARCHAR, record VARCHAR, tree_size BIGINT)")
         store.execute("INSERT INTO root VALUES (?, ?, ?)", [STORE_FORMAT, json.dumps(record), size])
-    return StoreSummary(record, size, writer.counted)
+    return StoreSummary(record, size, counted)
+
+
+def _leaf_batches(claims: duckdb.DuckDBPyConnection, period: str, secret: bytes, fields: list[Field]
+                  ) -> Iterator[tuple[pa.Table, pa.Table, Counted]]:
+    """The claims' rows and leaves, batch by batch, in the order the claims come: a month of one batch in this
+    process, a longer one in two worker processes (the derivations and hashes are Python: one core each)."""
+    first = claims.fetchmany(BATCH)
+    if len(first) < BATCH:
+        if first:
+            yield leaf_batch(first, period, secret, fields)
+        return
+    # Spawned, not forked: this process holds DuckDB's threads. At most a few batches in flight bound the memory.
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending = deque([pool.submit(leaf_batch, first, period, secret, fields)])
+        while pending:
+            if len(pending) < 3 and (batch := claims.fetchmany(BATCH)):
+                pending.append(pool.submit(leaf_batch, batch, period, secret, fields))
+                continue
+            yield pending.popleft().result()
+
+
+def leaf_batch(rows: list[tuple], period: str, secret: bytes, fields: list[Field]
+               ) -> tuple[pa.Table, pa.Table, Counted]:
+    writer = _LeafWriter(period, MonthKey(secret, period), fields)
+    return (*writer.batch(rows), writer.counted)
 
 
 def leaf_text(head: str, part: int, parts: int, tail: str, sums: str) -> str:
@@ -232,6 +260,7 @@ class Store:
             raise ReceiptError(f"{path}: no receipt store")
         self.path = path
         self._con = duckdb.connect(str(path), read_only=True)
+        self._whole = None
         form, record, self.size = self._con.execute("SELECT format, record, tree_size FROM root").fetchone()
         if form != STORE_FORMAT:
             raise ReceiptError(f"{path}: format {form!r} is not {STORE_FORMAT}")
@@ -259,9 +288,7 @@ class Store:
         claim the tree does not hold."""
         by_name = sorted(self.fields, key=lambda f: f.name)
         for claim in claims:
-            rows = self._con.execute(
-                "SELECT leaf_index, part, parts, head, tail, node FROM leaves JOIN claims USING (claim) "
-                "WHERE claim = ?", [claim]).fetchall()
+            rows = self._leaf_rows(claim)
             if not rows:
                 raise ReceiptError(f"claim {claim} is not in the {self.record['period']} tree")
             entries = []
@@ -280,13 +307,39 @@ class Store:
             if (index >> level) ^ 1 < width:
                 wanted.append((level, (index >> level) ^ 1))
             width = (width + 1) // 2
-        found = {(lv, i): node for lv, i, node in self._con.execute(
-            "SELECT 0, leaf_index, node FROM leaves WHERE leaf_index = $first "
-            "UNION ALL SELECT level, node_index, node FROM nodes "
-            "JOIN (SELECT unnest($levels) AS level, unnest($indexes) AS node_index) USING (level, node_index)",
-            {"first": next((i for lv, i in wanted if lv == 0), -1),
-             "levels": [lv for lv, _ in wanted if lv], "indexes": [i for lv, i in wanted if lv]}).fetchall()}
+        found = self._small()[1] if self.size <= SMALL_TREE else {
+            (lv, i): node for lv, i, node in self._con.execute(
+                "SELECT 0, leaf_index, node FROM leaves WHERE leaf_index = $first "
+                "UNION ALL SELECT level, node_index, node FROM nodes "
+                "JOIN (SELECT unnest($levels) AS level, unnest($indexes) AS node_index) USING (level, node_index)",
+                {"first": next((i for lv, i in wanted if lv == 0), -1),
+                 "levels": [lv for lv, _ in wanted if lv], "indexes": [i for lv, i in wanted if lv]}).fetchall()}
         return [node_record(_node(found[w], len(self.fields)), self.fields) for w in wanted]
+
+    _LEAF_ROWS = ("SELECT claim, leaf_index, part, parts, head, tail, node FROM leaves JOIN claims USING (claim)"
+                  " {} ORDER BY leaf_index")
+
+    def _leaf_rows(self, claim: str) -> list[tuple]:
+        """(index, part, parts, head, tail, node) of each leaf of `claim`."""
+        if self.size <= SMALL_TREE:
+            return self._small()[0].get(claim, [])
+        return [row[1:] for row in self._con.execute(self._LEAF_ROWS.format("WHERE claim = ?"), [claim]).fetchall()]
+
+    def _small(self) -> tuple[dict[str, list[tuple]], dict[tuple[int, int], bytes]]:
+        """A small tree read whole, once (issuing every receipt of a demo month is then a matter of lookups)."""
+        if self._whole is None:
+            self._whole = self._read_whole()
+        return self._whole
+
+    def _read_whole(self) -> tuple[dict[str, list[tuple]], dict[tuple[int, int], bytes]]:
+        leaves: dict[str, list[tuple]] = {}
+        nodes = {}
+        for claim, *row in self._con.execute(self._LEAF_ROWS.format("")).fetchall():
+            leaves.setdefault(claim, []).append(tuple(row))
+            nodes[(0, row[0])] = row[-1]
+        nodes |= {(lv, i): node for lv, i, node in
+                  self._con.execute("SELECT level, node_index, node FROM nodes").fetchall()}
+        return leaves, nodes
 
 
 def write_receipt_files(store: Store, claims: Iterable[str], version: int, folder: Path) -> list[Path]:

@@ -314,6 +314,10 @@ class Counted:
             self.totals[name] += value
         self.decided += bool(decided_in_period)
 
+    def merge(self, other: Counted) -> None:
+        self.add(other.totals, False)
+        self.decided += other.decided
+
 
 def counted(tree: Tree) -> Counted:
     out = Counted.zero()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines import receipt_store
 from pipelines.receipt_store import Store, build_store
 from pipelines.receipts import DECISIONS, FIELDS, build_tree
 from pipelines.warehouse import connect
@@ -70,8 +71,12 @@ def _warehouse(claims: list[dict]):
     return con
 
 
-@pytest.mark.parametrize(("count", "fields"), [(40, FIELDS), (7, FIELDS[:2] + FIELDS[5:]), (0, FIELDS)])
-def test_the_store_builds_the_reference_tree_and_its_receipts(tmp_path: Path, count: int, fields):
+@pytest.mark.parametrize(("count", "fields", "batch"), [(40, FIELDS, 100), (40, FIELDS, 8),
+                                                     (7, FIELDS[:2] + FIELDS[5:], 100), (0, FIELDS, 100)],
+                         ids=["one batch", "batches in worker processes", "fields withheld", "no claim"])
+def test_the_store_builds_the_reference_tree_and_its_receipts(tmp_path: Path, monkeypatch, count: int, fields,
+                                                             batch: int):
+    monkeypatch.setattr(receipt_store, "BATCH", batch)
     claims = _claims(count, seed=count)
     reference = build_tree(claims, PERIOD, SECRET, list(fields))
     with _warehouse(claims) as con:
