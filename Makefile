@@ -53,8 +53,8 @@ test: $(STAMP) $(SYSTEM_STAMP) $(TEST_TOOLS_STAMP)
 	fi; \
 	trap 'bash scripts/postgres.sh stop' EXIT; trap 'exit 130' INT TERM; \
 	echo "$(BIN)/ruff check ."; $(BIN)/ruff check . || exit 1; \
-	echo "$(BIN)/python -m pytest -q -n 2 --dist loadgroup -p no:logging"; \
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -p no:logging
+	echo "$(BIN)/python -m pytest -q -n 2 --dist loadgroup -p no:logging --durations=15"; \
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -p no:logging --durations=15
 
 # The Dagster UI and daemon on the project's instance settings (dagster.yaml).
 dev: $(STAMP) $(SYSTEM_STAMP)

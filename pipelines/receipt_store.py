@@ -52,7 +52,8 @@ from pipelines.sql import SqlFile
 STORE_FORMAT = "transparency-receipt-store/1"
 STORE_FILE = "tree.duckdb"  # a version's store, in its receipts folder
 BATCH = 100_000  # claims read from the warehouse at a time
-STORE_MEMORY = "1GB"
+STORE_MEMORY = "512MB"
+WAREHOUSE_MEMORY = "1GB"
 SMALL_TREE = 100_000  # leaves: a store this small is read whole to issue receipts
 HASH = 32
 
@@ -70,6 +71,18 @@ def build_store(con: duckdb.DuckDBPyConnection, period: str, secret: bytes, fiel
                 target: Path) -> StoreSummary:
     """Build the month's tree from the warehouse (`con`, read only) into the file `target`."""
     target.unlink(missing_ok=True)
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    # The claims stream out of the warehouse while Python and the store hold the leaves: its buffer pool shrinks
+    # meanwhile, so that the three stay within the machine's budget together.
+    con.execute("SET memory_limit = ?", [WAREHOUSE_MEMORY])
+    try:
+        return _build(con, period, secret, fields, target)
+    finally:
+        con.execute("SET memory_limit = ?", [limit])
+
+
+def _build(con: duckdb.DuckDBPyConnection, period: str, secret: bytes, fields: list[Field],
+           target: Path) -> StoreSummary:
     file = SqlFile("reports", "receipt_claims")
     claims = con.execute(file.text, prepare(con, file, period))
     counted = Counted.zero()
@@ -185,8 +198,12 @@ ZERO_SUM = bytes(merkle.SUM_BYTES)
 def _build_levels(con: duckdb.DuckDBPyConnection, size: int, width: int) -> merkle.Node:
     """Hash every level from the leaves up into the table nodes (level ≥ 1); return the root."""
     record = HASH + 16 * width
-    column = con.sql("SELECT node FROM leaves ORDER BY leaf_index").to_arrow_table()["node"]
-    level = _fixed(column, record)
+    level = np.empty((size, record), dtype=np.uint8)
+    start = 0
+    for batch in con.sql("SELECT node FROM leaves ORDER BY leaf_index").to_arrow_reader(BATCH):
+        rows = _fixed(batch.column(0), record)
+        level[start:start + len(rows)] = rows
+        start += len(rows)
     con.execute("CREATE TABLE nodes (level INTEGER, node_index BIGINT, node BLOB)")
     height = 0
     while len(level) > 1:
@@ -202,9 +219,9 @@ def _build_levels(con: duckdb.DuckDBPyConnection, size: int, width: int) -> merk
     return _node(bytes(level[0]), width)
 
 
-def _fixed(column: pa.ChunkedArray, record: int) -> np.ndarray:
-    """The nodes of a BLOB column, all `record` bytes long, as one (n, record) array of bytes."""
-    fixed = column.combine_chunks().cast(pa.binary(record))
+def _fixed(column: pa.Array, record: int) -> np.ndarray:
+    """Nodes of a BLOB column, all `record` bytes long, as an (n, record) array of bytes."""
+    fixed = column.cast(pa.binary(record))
     data = np.frombuffer(fixed.buffers()[1], dtype=np.uint8)
     return data[fixed.offset * record:(fixed.offset + len(fixed)) * record].reshape(len(fixed), record)
 
